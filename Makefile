@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make run    set up .venv from requirements.lock, then run the example consortium
+#   make test   set up .venv from requirements.lock, then run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-lock
+CORES ?= all
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run test lint format bench example clean-results
+
+run: $(STAMP)
+	snakemake --cores $(CORES)
+
+test: $(STAMP)
+	python -m pytest
+
+lint: $(STAMP)
+	ruff check src tests workflow/scripts
+	ruff format --check src tests workflow/scripts
+	snakefmt --check Snakefile workflow/rules
+	snakemake --lint
+
+format: $(STAMP)
+	ruff check --fix src tests workflow/scripts
+	ruff format src tests workflow/scripts
+	snakefmt Snakefile workflow/rules
+
+# Rebuild the bundled synthetic example consortium from the simulator.
+example: $(STAMP)
+	revmentor simulate-example --out data/example --sites config/sites.tsv
+
+clean-results:
+	rm -rf results .snakemake
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)

@@ -1,0 +1,21 @@
+# Multi-site replication of Raju et al. (BMJ Open 2022) reverse-mentoring study.
+# This file only sets up: it validates the config and includes one rule file per stage.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

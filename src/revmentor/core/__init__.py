@@ -1,0 +1,1 @@
+"""The instrument and config model, problem records and small shared helpers."""

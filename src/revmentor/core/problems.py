@@ -1,0 +1,77 @@
+"""One record type for every error and warning the workflow reports to people."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MAX_VALUE_CHARS = 60
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """A single failing cell, row, column or setting.
+
+    ``row`` is the row number a person sees in a spreadsheet (header = row 1); ``None``
+    when the problem concerns the whole file. ``sheet`` is set for XLSX input only.
+    """
+
+    row: int | None
+    column: str | None
+    check: str
+    message: str
+    value: str | None = None
+    sheet: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def where(self) -> str:
+        """Location in words, as a data manager would look it up."""
+        parts = []
+        if self.sheet is not None:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts) if parts else "whole file"
+
+
+def shown_value(value: object) -> str | None:
+    """A cell value as it is quoted in reports: text, trimmed to a readable length."""
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) > MAX_VALUE_CHARS:
+        return text[: MAX_VALUE_CHARS - 1] + "…"
+    return text
+
+
+def sort_key(problem: Problem) -> tuple:
+    """Reports list problems by sheet, row and column so that reruns give the same order."""
+    return (
+        problem.sheet or "",
+        -1 if problem.row is None else problem.row,
+        problem.column or "",
+        problem.check,
+        problem.value or "",
+        problem.message,
+    )
+
+
+class ProblemsError(Exception):
+    """Raised when input cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, summary: str, problems: list[Problem]):
+        self.summary = summary
+        self.problems = sorted(problems, key=sort_key)
+        super().__init__(self.describe())
+
+    def describe(self, limit: int = 20) -> str:
+        lines = [self.summary]
+        for problem in self.problems[:limit]:
+            lines.append(f"  - {problem.where()}: {problem.message} [{problem.check}]")
+        if len(self.problems) > limit:
+            lines.append(f"  ... and {len(self.problems) - limit} more")
+        return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The seeded consortium simulator: synthetic sites for the example, tests and benchmarks."""

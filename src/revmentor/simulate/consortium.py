@@ -1,0 +1,90 @@
+"""Write simulated sites to disk in the formats sites really send, with their registry rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.workbook import responses_workbook, save_workbook
+from revmentor.simulate.model import SimulationModel, SiteDesign, simulate_site
+
+SYNTHETIC_NOTICE = (
+    "SYNTHETIC DATA made by the revmentor simulator (seeded). No real person is described."
+)
+REGISTRY_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
+
+
+@dataclass(frozen=True)
+class SimulatedSite:
+    design: SiteDesign
+    name: str
+    enrolled: str
+    file_name: str
+    delimiter: str = ","
+
+
+def responses_text(frame: pd.DataFrame, delimiter: str = ",") -> str:
+    """A responses frame as delimited text, empty cells for missing values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(frame.columns)
+    for record in frame.itertuples(index=False):
+        writer.writerow(["" if _missing(value) else value for value in record])
+    return buffer.getvalue()
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def write_responses(
+    frame: pd.DataFrame, path: Path, instrument: Instrument, delimiter: str
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        site_id = str(frame["site_id"].iloc[0]) if len(frame) else None
+        workbook = responses_workbook(instrument, frame, site_id=site_id, about=[SYNTHETIC_NOTICE])
+        save_workbook(workbook, path)
+    else:
+        path.write_text(responses_text(frame, delimiter), encoding="utf-8", newline="")
+
+
+def registry_text(rows: Sequence[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(REGISTRY_COLUMNS)
+    for row in rows:
+        writer.writerow([row[column] for column in REGISTRY_COLUMNS])
+    return buffer.getvalue()
+
+
+def write_consortium(
+    sites: Sequence[SimulatedSite],
+    out_dir: Path,
+    data_root: Path,
+    instrument: Instrument,
+    seed: int,
+    model: SimulationModel | None = None,
+) -> list[dict[str, str]]:
+    """Simulate and write every site; return the registry rows (paths relative to data_root)."""
+    rows = []
+    for site in sites:
+        path = out_dir / site.file_name
+        frame = simulate_site(site.design, instrument, seed, model)
+        write_responses(frame, path, instrument, site.delimiter)
+        rows.append(
+            {
+                "site_id": site.design.site_id,
+                "name": site.name,
+                "data": path.resolve().relative_to(data_root.resolve()).as_posix(),
+                "format": "responses",
+                "enrolled": site.enrolled,
+            }
+        )
+    return rows

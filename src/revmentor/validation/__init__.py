@@ -1,0 +1,1 @@
+"""Reading and checking what sites send: the registry, readers and pandera schemas."""

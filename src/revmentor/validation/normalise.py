@@ -1,0 +1,128 @@
+"""Tidy a raw responses table before it meets the schema, recording every change made.
+
+Column names and labels that differ from an allowed one only in case or surrounding
+spaces (``Pre ``, ``MENTOR``) are normalised, each change reported as a warning. NA
+tokens become missing. Unknown columns are reported and left out; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.problems import Problem, shown_value
+
+MAX_LISTED_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Normalised:
+    frame: pd.DataFrame
+    warnings: tuple[Problem, ...]
+
+
+def label_columns(instrument: Instrument) -> dict[str, tuple[str, ...]]:
+    """Columns whose values come from a fixed list, with that list."""
+    labels: dict[str, tuple[str, ...]] = {
+        "role": instrument.roles,
+        "timepoint": instrument.timepoints,
+    }
+    labels.update({item.id: item.levels for item in instrument.items if not item.is_binary})
+    labels.update(dict(instrument.demographics))
+    return labels
+
+
+def _rows_text(rows: list[int]) -> str:
+    listed = ", ".join(str(row) for row in rows[:MAX_LISTED_ROWS])
+    extra = len(rows) - MAX_LISTED_ROWS
+    return listed + (f" and {extra} more" if extra > 0 else "")
+
+
+def _normalise_header(
+    frame: pd.DataFrame, instrument: Instrument, sheet: str | None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    known = set(instrument.known_columns())
+    renames: dict[str, str] = {}
+    warnings = []
+    unknown = []
+    for name in frame.columns:
+        canonical = name.strip().lower()
+        if canonical in known:
+            if canonical != name:
+                renames[name] = canonical
+                warnings.append(
+                    Problem(
+                        1,
+                        canonical,
+                        "label_normalised",
+                        f"column name '{name}' was read as '{canonical}'",
+                        shown_value(name),
+                        sheet,
+                    )
+                )
+        else:
+            unknown.append(name)
+            warnings.append(
+                Problem(
+                    1,
+                    name,
+                    "unknown_column",
+                    f"column '{name}' is not part of the instrument; it was left out "
+                    "(its contents are not copied anywhere)",
+                    None,
+                    sheet,
+                )
+            )
+    return frame.drop(columns=unknown).rename(columns=renames), warnings
+
+
+def _missing_tokens(instrument: Instrument) -> set[str]:
+    return {token.strip().lower() for token in instrument.na_tokens}
+
+
+def normalise(frame: pd.DataFrame, instrument: Instrument, sheet: str | None) -> Normalised:
+    """Return the tidied frame (text cells, ``None`` = missing) and the warnings made."""
+    frame, warnings = _normalise_header(frame, instrument, sheet)
+    tokens = _missing_tokens(instrument)
+    labels = label_columns(instrument)
+    changes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    columns = {}
+    for column in frame.columns:
+        allowed = labels.get(column, ())
+        folded = {level.lower(): level for level in allowed}
+        cells = []
+        for row, cell in frame[column].items():
+            value = _tidy_cell(cell, tokens, allowed, folded)
+            if value is not None and cell != value:
+                changes[(column, str(cell), value)].append(int(row))
+            cells.append(value)
+        columns[column] = pd.Series(cells, index=frame.index, dtype=object)
+    tidy = pd.DataFrame(columns, index=frame.index)
+    for (column, before, after), rows in sorted(changes.items()):
+        warnings.append(
+            Problem(
+                rows[0],
+                column,
+                "label_normalised",
+                f"'{before}' was read as '{after}' in rows {_rows_text(rows)}",
+                shown_value(before),
+                sheet,
+            )
+        )
+    return Normalised(tidy, tuple(warnings))
+
+
+def _tidy_cell(
+    cell: str | None, tokens: set[str], allowed: tuple[str, ...], folded: dict[str, str]
+) -> str | None:
+    if cell is None:
+        return None
+    text = cell.strip()
+    if text.lower() in tokens:
+        return None
+    if allowed and text not in allowed:
+        return folded.get(text.lower(), text)
+    return text

@@ -1,0 +1,92 @@
+"""What happens to an invalid site: stop the run, or exclude the site and say so everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from revmentor.core.logs import StepFailure
+from revmentor.validation.report import ValidationReport
+
+STOP = "stop"
+EXCLUDE = "exclude"
+OVERVIEW_COLUMNS = (
+    "site_id",
+    "name",
+    "format",
+    "status",
+    "included",
+    "n_rows",
+    "n_errors",
+    "n_warnings",
+    "reason",
+    "report",
+)
+
+
+class InvalidSiteError(StepFailure):
+    """Raised under the ``stop`` policy; its message is written for the person running it."""
+
+
+def invalid_site_message(report: ValidationReport, report_path: str, limit: int = 5) -> str:
+    lines = [
+        f"Site '{report.site_id}' ({report.file}) is invalid: {len(report.errors)} error(s). "
+        f"Full report: {report_path}",
+        *(f"  - {line}" for line in report.first_errors(limit)),
+    ]
+    if len(report.errors) > limit:
+        lines.append(f"  ... and {len(report.errors) - limit} more in the report")
+    return "\n".join(lines)
+
+
+def exclusion_reason(report: ValidationReport) -> str:
+    return f"invalid data: {len(report.errors)} validation error(s), see the site's report"
+
+
+def overview(reports: Sequence[ValidationReport], report_paths: Sequence[str], policy: str):
+    """One row per site: its status, and whether the pooled analyses include it."""
+    rows = []
+    for report, path in zip(reports, report_paths, strict=True):
+        rows.append(
+            {
+                "site_id": report.site_id,
+                "name": report.name,
+                "format": report.format,
+                "status": report.status,
+                "included": "yes" if report.is_valid else "no",
+                "n_rows": report.n_rows,
+                "n_errors": len(report.errors),
+                "n_warnings": len(report.warnings),
+                "reason": "" if report.is_valid else exclusion_reason(report),
+                "report": path,
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
+    invalid = [(r, p) for r, p in zip(reports, report_paths, strict=True) if not r.is_valid]
+    if invalid and policy == STOP:
+        raise InvalidSiteError(
+            f"{len(invalid)} site(s) failed validation and on_invalid_site is 'stop'. Fix the "
+            "data (or set validation.on_invalid_site: exclude to run without them).\n"
+            + "\n".join(invalid_site_message(r, p) for r, p in invalid)
+        )
+    return table
+
+
+def overview_markdown(table: pd.DataFrame, policy: str) -> str:
+    included = int((table["included"] == "yes").sum())
+    lines = [
+        "# Validation overview",
+        "",
+        f"Policy for invalid sites: **{policy}**. Sites included in the analyses: "
+        f"{included} of {len(table)}.",
+        "",
+        "| site | status | included | rows | errors | warnings | reason | report |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"| {row.site_id} | {row.status} | {row.included} | {row.n_rows} | {row.n_errors} "
+            f"| {row.n_warnings} | {row.reason} | {row.report} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,129 @@
+"""Validate one site's participant-level responses and build its typed, clean table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from revmentor.core.instrument import SITE_COLUMN, Instrument
+from revmentor.core.problems import Problem, shown_value
+from revmentor.validation.normalise import normalise
+from revmentor.validation.readers import RawTable
+from revmentor.validation.schemas import ResponsesSchema, parse_score, responses_schema
+
+SOURCE_ROW = "source_row"
+
+
+def failure_problems(
+    failures: pd.DataFrame, frame: pd.DataFrame, spec: ResponsesSchema, sheet: str | None
+) -> list[Problem]:
+    """Turn pandera's failure cases into one :class:`Problem` per failing cell."""
+    problems: dict[tuple, Problem] = {}
+    for case in failures.itertuples(index=False):
+        check = str(case.check)
+        if check == "column_in_dataframe":
+            column = str(case.failure_case)
+            problem = Problem(
+                1, column, "required_column", f"required column '{column}' is missing", None, sheet
+            )
+        else:
+            problem = _cell_problem(case, check, frame, spec, sheet)
+        problems[(problem.row, problem.column, problem.check)] = problem
+    return list(problems.values())
+
+
+def _cell_problem(
+    case, check: str, frame: pd.DataFrame, spec: ResponsesSchema, sheet: str | None
+) -> Problem:
+    row = None if pd.isna(case.index) else int(case.index)
+    rule = spec.rules.get(check)
+    if rule is not None and rule.column is not None:
+        column = rule.column
+        value = frame.at[row, column] if row is not None else None
+    else:
+        column = str(case.column)
+        value = None if check == "not_nullable" else case.failure_case
+    record = frame.loc[row] if row is not None else None
+    if check == "not_nullable":
+        message = f"'{column}' is empty; every row needs one"
+    elif rule is not None:
+        message = rule.describe(value, record)
+    else:
+        message = f"failed check {check}"
+    return Problem(row, column, check, message, shown_value(value), sheet)
+
+
+def single_timepoint_warnings(
+    frame: pd.DataFrame, instrument: Instrument, sheet: str | None
+) -> list[Problem]:
+    """Participants seen at one timepoint: counted, and later left out of paired analyses."""
+    seen = frame.groupby("participant_id", sort=True)["timepoint"].agg(lambda s: set(s))
+    warnings = []
+    for participant, timepoints in seen.items():
+        missing = [tp for tp in instrument.timepoints if tp not in timepoints]
+        if missing and len(missing) < len(instrument.timepoints):
+            row = int(frame.index[frame["participant_id"] == participant][0])
+            warnings.append(
+                Problem(
+                    row,
+                    "participant_id",
+                    "both_timepoints",
+                    f"participant '{participant}' has no '{missing[0]}' row; they are counted "
+                    "and left out of paired analyses",
+                    shown_value(participant),
+                    sheet,
+                )
+            )
+    return warnings
+
+
+def clean_table(frame: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
+    """The typed table downstream rules read: scores as nullable integers, labels as text."""
+    low, high = instrument.scale_min, instrument.scale_max
+    clean = pd.DataFrame(index=frame.index)
+    clean[SITE_COLUMN] = site_id
+    for column in ("participant_id", "role", "timepoint"):
+        clean[column] = frame[column].astype(object)
+    for domain in instrument.domain_ids:
+        scores = [None if cell is None else parse_score(cell, low, high) for cell in frame[domain]]
+        clean[domain] = pd.array(scores, dtype="Int64")
+    for item in instrument.items:
+        if item.id in frame.columns:
+            values = frame[item.id]
+            clean[item.id] = (
+                pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+                if item.is_binary
+                else values.astype(object)
+            )
+    for demographic in instrument.demographic_ids:
+        if demographic in frame.columns:
+            clean[demographic] = frame[demographic].astype(object)
+    clean[SOURCE_ROW] = frame.index.astype(int)
+    return clean.reset_index(drop=True)
+
+
+def participants_by_role(frame: pd.DataFrame, instrument: Instrument) -> dict[str, int]:
+    if "role" not in frame.columns or "participant_id" not in frame.columns:
+        return {role: 0 for role in instrument.roles}
+    known = frame[frame["role"].isin(instrument.roles)]
+    counts = known.groupby("role")["participant_id"].nunique()
+    return {role: int(counts.get(role, 0)) for role in instrument.roles}
+
+
+def validate_responses(
+    raw: RawTable, instrument: Instrument, site_id: str
+) -> tuple[pd.DataFrame | None, list[Problem], list[Problem], dict[str, int]]:
+    """Check a raw table; return (clean table or None, errors, warnings, participants)."""
+    tidy = normalise(raw.to_frame(), instrument, raw.sheet)
+    warnings = [*raw.warnings, *tidy.warnings]
+    spec = responses_schema(instrument, site_id)
+    errors: list[Problem] = []
+    try:
+        spec.schema.validate(tidy.frame, lazy=True)
+    except pa.errors.SchemaErrors as failure:
+        errors = failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
+    participants = participants_by_role(tidy.frame, instrument)
+    if errors:
+        return None, errors, warnings, participants
+    warnings += single_timepoint_warnings(tidy.frame, instrument, raw.sheet)
+    return clean_table(tidy.frame, instrument, site_id), errors, warnings, participants

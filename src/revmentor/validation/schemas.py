@@ -1,0 +1,232 @@
+"""The pandera schema of the responses format, built from the instrument.
+
+Cells arrive as trimmed text (``None`` for missing) with the spreadsheet row number as
+the index, so that every failure case pandera reports maps straight back to a cell a
+data manager can find. Each check carries a stable name (the ``check`` field of reports)
+and a sentence that explains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from revmentor.core.instrument import SITE_COLUMN, Instrument
+
+Describe = Callable[[object, pd.Series | None], str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check; ``column`` is where a frame-wide check reports its failures."""
+
+    name: str
+    describe: Describe
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class ResponsesSchema:
+    schema: pa.DataFrameSchema
+    rules: dict[str, Rule]
+
+
+def parse_score(text: object, low: int, high: int) -> int | None:
+    """The integer a score cell holds, or ``None`` when it is not a whole number in range."""
+    try:
+        number = float(str(text))
+    except ValueError:
+        return None
+    if not number.is_integer() or not low <= number <= high:
+        return None
+    return int(number)
+
+
+def _listing(levels: tuple[str, ...]) -> str:
+    return ", ".join(f"'{level}'" for level in levels)
+
+
+def _column_rules(instrument: Instrument, site_id: str) -> dict[str, Rule]:
+    low, high = instrument.scale_min, instrument.scale_max
+    rules = [
+        Rule(
+            "allowed_role",
+            lambda v, _: f"'{v}' is not a role; allowed: {_listing(instrument.roles)}",
+        ),
+        Rule(
+            "allowed_timepoint",
+            lambda v, _: f"'{v}' is not a timepoint; allowed: {_listing(instrument.timepoints)}",
+        ),
+        Rule(
+            "score_in_scale",
+            lambda v, _: (
+                f"'{v}' is not a whole number from {low} to {high} "
+                "(leave the cell empty or write NA when a score is missing)"
+            ),
+        ),
+        Rule(
+            "site_id_matches",
+            lambda v, _: f"site_id '{v}' is not this site's id '{site_id}' in the registry",
+        ),
+        Rule("binary_item_value", lambda v, _: f"'{v}' is not 0 (no) or 1 (yes)"),
+        Rule("allowed_level", lambda v, _: f"'{v}' is not one of the allowed values"),
+    ]
+    return {rule.name: rule for rule in rules}
+
+
+def _level_rule(column: str, levels: tuple[str, ...]) -> Rule:
+    return Rule(
+        f"allowed_{column}",
+        lambda v, _: f"'{v}' is not an allowed value of {column}; allowed: {_listing(levels)}",
+    )
+
+
+def _isin(levels: tuple[str, ...], name: str) -> pa.Check:
+    allowed = set(levels)
+    return pa.Check(lambda values: values.isin(allowed), name=name)
+
+
+def _columns(instrument: Instrument, site_id: str) -> tuple[dict[str, pa.Column], list[Rule]]:
+    low, high = instrument.scale_min, instrument.scale_max
+    in_scale = pa.Check(
+        lambda cell: parse_score(cell, low, high) is not None,
+        element_wise=True,
+        name="score_in_scale",
+    )
+    columns = {
+        "participant_id": pa.Column(None, nullable=False),
+        "role": pa.Column(None, _isin(instrument.roles, "allowed_role")),
+        "timepoint": pa.Column(None, _isin(instrument.timepoints, "allowed_timepoint")),
+        **{domain: pa.Column(None, in_scale, nullable=True) for domain in instrument.domain_ids},
+        SITE_COLUMN: pa.Column(
+            None,
+            pa.Check(lambda values: values == site_id, name="site_id_matches"),
+            nullable=True,
+            required=False,
+        ),
+    }
+    extra_rules = []
+    for item in instrument.items:
+        name = "binary_item_value" if item.is_binary else f"allowed_{item.id}"
+        if not item.is_binary:
+            extra_rules.append(_level_rule(item.id, item.levels))
+        columns[item.id] = pa.Column(None, _isin(item.levels, name), nullable=True, required=False)
+    for demographic, levels in instrument.demographics:
+        extra_rules.append(_level_rule(demographic, levels))
+        columns[demographic] = pa.Column(
+            None, _isin(levels, f"allowed_{demographic}"), nullable=True, required=False
+        )
+    return columns, extra_rules
+
+
+def _varies_within_participant(frame: pd.DataFrame, column: str) -> pd.Series:
+    """True where a participant's non-missing values of ``column`` disagree across rows."""
+    distinct = frame.groupby("participant_id", dropna=True)[column].transform("nunique")
+    return distinct.fillna(0) > 1
+
+
+def _needs(*columns: str) -> Callable[[Callable], Callable]:
+    """Frame checks pass vacuously when a column they need is missing (reported elsewhere)."""
+
+    def wrap(check: Callable[[pd.DataFrame], pd.Series]) -> Callable:
+        def guarded(frame: pd.DataFrame) -> pd.Series:
+            if any(column not in frame.columns for column in columns):
+                return pd.Series(True, index=frame.index)
+            return check(frame)
+
+        return guarded
+
+    return wrap
+
+
+def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
+    checks: list[pa.Check] = []
+    rules: list[Rule] = []
+
+    @_needs("participant_id", "timepoint")
+    def unique_participant_timepoint(frame: pd.DataFrame) -> pd.Series:
+        keyed = frame[["participant_id", "timepoint"]]
+        return ~(keyed.duplicated(keep=False) & keyed.notna().all(axis=1))
+
+    checks.append(pa.Check(unique_participant_timepoint, name="unique_participant_timepoint"))
+    rules.append(
+        Rule(
+            "unique_participant_timepoint",
+            lambda v, row: (
+                f"participant '{v}' has more than one row at timepoint '{row['timepoint']}'"
+            ),
+            column="participant_id",
+        )
+    )
+
+    @_needs("participant_id", "role")
+    def role_consistent(frame: pd.DataFrame) -> pd.Series:
+        return ~_varies_within_participant(frame, "role")
+
+    checks.append(pa.Check(role_consistent, name="role_consistent"))
+    rules.append(
+        Rule(
+            "role_consistent",
+            lambda v, row: (
+                f"participant '{row['participant_id']}' is '{v}' here but has "
+                "another role in another row; a participant keeps one role"
+            ),
+            column="role",
+        )
+    )
+    for item in instrument.items:
+        checks.append(_item_timepoint_check(item.id, item.timepoint))
+        rules.append(
+            Rule(
+                f"{item.id}_only_at_{item.timepoint}",
+                lambda v, row, item=item: (
+                    f"'{item.id}' is asked at '{item.timepoint}' only, "
+                    f"but this row is at '{row['timepoint']}' (value '{v}')"
+                ),
+                column=item.id,
+            )
+        )
+    for demographic in instrument.demographic_ids:
+        checks.append(_demographic_check(demographic))
+        rules.append(
+            Rule(
+                f"{demographic}_consistent",
+                lambda v, row, name=demographic: (
+                    f"participant '{row['participant_id']}' has "
+                    f"{name} '{v}' here but a different {name} in another row"
+                ),
+                column=demographic,
+            )
+        )
+    return checks, rules
+
+
+def _item_timepoint_check(item_id: str, timepoint: str) -> pa.Check:
+    @_needs(item_id, "timepoint")
+    def only_at_own_timepoint(frame: pd.DataFrame) -> pd.Series:
+        return frame[item_id].isna() | (frame["timepoint"] == timepoint)
+
+    return pa.Check(only_at_own_timepoint, name=f"{item_id}_only_at_{timepoint}")
+
+
+def _demographic_check(demographic: str) -> pa.Check:
+    @_needs(demographic, "participant_id")
+    def consistent(frame: pd.DataFrame) -> pd.Series:
+        return ~_varies_within_participant(frame, demographic)
+
+    return pa.Check(consistent, name=f"{demographic}_consistent")
+
+
+def responses_schema(instrument: Instrument, site_id: str) -> ResponsesSchema:
+    """The schema a site's normalised responses must pass, and how to explain each check."""
+    columns, level_rules = _columns(instrument, site_id)
+    checks, frame_rules = _frame_checks(instrument)
+    rules = _column_rules(instrument, site_id)
+    for rule in (*level_rules, *frame_rules):
+        rules[rule.name] = rule
+    rules["not_nullable"] = Rule("not_nullable", lambda v, _: "the cell is empty")
+    schema = pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
+    return ResponsesSchema(schema, rules)

@@ -1,0 +1,60 @@
+# The site registry, the instrument and the input functions every stage uses.
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from revmentor.core.config import read_yaml
+from revmentor.core.instrument import Instrument
+from revmentor.core.problems import ProblemsError
+from revmentor.validation.registry import read_registry
+
+SITE_ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,63}"
+
+
+def load_instrument():
+    try:
+        return Instrument.from_config(config["instrument"])
+    except ProblemsError as problem:
+        raise WorkflowError(problem.describe(limit=50)) from None
+
+
+def load_sites():
+    schema = read_yaml(Path(workflow.basedir) / "workflow/schemas/sites.schema.yaml")
+    try:
+        sites = read_registry(
+            Path(config["sites"]),
+            Path(config["data_root"]),
+            allow_absolute=config["allow_absolute_data_paths"],
+            row_schema=schema,
+        )
+    except ProblemsError as problem:
+        raise WorkflowError(problem.describe(limit=50)) from None
+    return {site.site_id: site for site in sites}
+
+
+INSTRUMENT = load_instrument()
+SITES = load_sites()
+SITE_IDS = list(SITES)
+
+
+wildcard_constraints:
+    site=SITE_ID_PATTERN,
+
+
+def site_data(wildcards):
+    return SITES[wildcards.site].path
+
+
+def site_params(wildcards):
+    return SITES[wildcards.site].as_params()
+
+
+def validation_reports(wildcards=None):
+    return expand("results/validation/{site}.json", site=SITE_IDS)
+
+
+def all_outputs():
+    return [
+        *validation_reports(),
+        "results/validation/overview.tsv",
+    ]

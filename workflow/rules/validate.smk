@@ -1,0 +1,35 @@
+# Stage 1: check each site's data against the instrument, one job per site.
+
+
+localrules:
+    validation_overview,
+
+
+rule validate_site:
+    input:
+        data=site_data,
+    output:
+        report="results/validation/{site}.json",
+        report_md="results/validation/{site}.md",
+        clean="results/clean/{site}.csv",
+    log:
+        "results/logs/validate_site/{site}.log",
+    params:
+        site=site_params,
+        instrument=config["instrument"],
+    script:
+        "../scripts/validate_site.py"
+
+
+rule validation_overview:
+    input:
+        reports=validation_reports,
+    output:
+        tsv="results/validation/overview.tsv",
+        md="results/validation/overview.md",
+    log:
+        "results/logs/validation_overview.log",
+    params:
+        policy=config["validation"]["on_invalid_site"],
+    script:
+        "../scripts/validation_overview.py"
