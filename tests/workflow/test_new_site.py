@@ -1,0 +1,54 @@
+"""End to end: add a hospital with `revmentor new-site`, fill in the template, run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from revmentor.cli import main
+from revmentor.simulate.model import SiteDesign, simulate_site
+
+pytestmark = pytest.mark.slow
+
+
+def test_new_site_flows_through_from_template(workspace, instrument, config):
+    workspace.snakemake(check=True)
+    assert (
+        main(
+            [
+                "--root",
+                str(workspace.root),
+                "new-site",
+                "leeds",
+                "--name",
+                "Leeds",
+                "--enrolled",
+                "2025-02-01",
+            ]
+        )
+        == 0
+    )
+    missing = workspace.snakemake("-n")
+    assert missing.returncode != 0
+    assert "data/leeds/responses.xlsx does not exist" in missing.stdout + missing.stderr
+
+    folder = workspace.root / "data/leeds"
+    workbook = load_workbook(folder / "responses_template.xlsx")
+    sheet = workbook["responses"]
+    rows = simulate_site(SiteDesign("leeds", {"mentor": 4, "mentee": 3}), instrument, 7)
+    for record in rows[list(instrument.known_columns())].itertuples(index=False):
+        sheet.append([None if value is None else value for value in record])
+    workbook.save(folder / "responses.xlsx")
+
+    assert workspace.planned_jobs() == {
+        ("validate_site", "leeds"),
+        ("validation_overview", ""),
+        ("all", ""),
+    }
+    workspace.snakemake(check=True)
+    report = json.loads((workspace.root / "results/validation/leeds.json").read_text())
+    assert report["status"] == "valid"
+    assert report["sheet"] == "responses"
+    assert report["participants"] == {"mentor": 4, "mentee": 3}
