@@ -13,6 +13,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
+include: "workflow/rules/site_stats.smk"
 
 
 rule all:

@@ -44,6 +44,7 @@ def test_new_site_flows_through_from_template(workspace, instrument, config):
 
     assert workspace.planned_jobs() == {
         ("validate_site", "leeds"),
+        ("site_stats", "leeds"),
         ("validation_overview", ""),
         ("all", ""),
     }

@@ -49,12 +49,30 @@ def site_params(wildcards):
     return SITES[wildcards.site].as_params()
 
 
+def site_items_file(wildcards):
+    """A summary site's optional items file: no input when it sent none."""
+    path = SITES[wildcards.site].items_path
+    return [path] if path else []
+
+
+def sites_of_format(data_format):
+    """A wildcard pattern matching exactly the sites that send this format."""
+    ids = [site_id for site_id, site in SITES.items() if site.format == data_format]
+    return "|".join(ids) if ids else "(?!)"
+
+
 def validation_reports(wildcards=None):
     return expand("results/validation/{site}.json", site=SITE_IDS)
+
+
+def site_summaries(wildcards=None):
+    return expand("results/sites/{site}/summary.csv", site=SITE_IDS)
 
 
 def all_outputs():
     return [
         *validation_reports(),
         "results/validation/overview.tsv",
+        *site_summaries(),
+        *expand("results/sites/{site}/items.csv", site=SITE_IDS),
     ]

@@ -14,11 +14,33 @@ rule validate_site:
         clean="results/clean/{site}.csv",
     log:
         "results/logs/validate_site/{site}.log",
+    wildcard_constraints:
+        site=sites_of_format("responses"),
     params:
         site=site_params,
         instrument=config["instrument"],
     script:
         "../scripts/validate_site.py"
+
+
+rule validate_summary_site:
+    input:
+        data=site_data,
+        item_table=site_items_file,
+    output:
+        report="results/validation/{site}.json",
+        report_md="results/validation/{site}.md",
+        summary="results/clean/{site}.csv",
+        item_table="results/clean/{site}.items.csv",
+    log:
+        "results/logs/validate_summary_site/{site}.log",
+    wildcard_constraints:
+        site=sites_of_format("summary"),
+    params:
+        site=site_params,
+        instrument=config["instrument"],
+    script:
+        "../scripts/validate_summary_site.py"
 
 
 rule validation_overview:

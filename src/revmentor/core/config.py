@@ -52,7 +52,7 @@ def schema_problems(instance: Any, schema: Mapping[str, Any], *, fill: bool) -> 
             pass
     problems = []
     for error in validator.iter_errors(instance):
-        key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        key = config_key(error.absolute_path)
         problems.append(
             Problem(
                 row=None,
@@ -65,9 +65,31 @@ def schema_problems(instance: Any, schema: Mapping[str, Any], *, fill: bool) -> 
     return problems
 
 
+def config_key(path) -> str:
+    """A location in the config as people write it: ``instrument.domains[0].id``."""
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
 def load_config(path: Path, schema_path: Path = CONFIG_SCHEMA) -> dict[str, Any]:
     """Read, validate and default-fill a config file; raise naming every bad key."""
-    config = read_yaml(path)
+    try:
+        config = read_yaml(path)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ProblemsError(
+            f"{path}: the config is not valid YAML",
+            [
+                Problem(
+                    None if mark is None else mark.line + 1,
+                    None,
+                    "yaml_syntax",
+                    " ".join(str(error).split()),
+                )
+            ],
+        ) from None
     if not isinstance(config, dict):
         raise ProblemsError(
             f"{path}: the config must be a mapping of keys to values",

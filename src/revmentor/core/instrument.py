@@ -166,7 +166,30 @@ def instrument_problems(instrument: Mapping[str, Any]) -> list[Problem]:
     problems += _reserved_names(instrument)
     problems += _item_problems(items, instrument["timepoints"])
     problems += _concern_pair_problems(instrument.get("concern_pairs", []), items, instrument)
+    problems += _na_token_problems(instrument)
     return problems
+
+
+def _na_token_problems(instrument: Mapping[str, Any]) -> list[Problem]:
+    """A missing-value token that is also a real answer would silently blank real data."""
+    low, high = instrument["scale"]["min"], instrument["scale"]["max"]
+    values = {str(score) for score in range(low, high + 1)} | set(BINARY_LEVELS)
+    for item in instrument.get("items", []):
+        values |= {level.lower() for level in item.get("levels", [])}
+    for levels in instrument.get("demographics", {}).values():
+        values |= {level.lower() for level in levels}
+    values |= {role.lower() for role in instrument["roles"]}
+    values |= {timepoint.lower() for timepoint in instrument["timepoints"]}
+    return [
+        _config_problem(
+            f"instrument.na_tokens[{index}]",
+            "na_token_not_a_value",
+            f"'{token}' is a real answer (a score, level or label), so it cannot mean missing",
+            token,
+        )
+        for index, token in enumerate(instrument["na_tokens"])
+        if token.strip().lower() in values
+    ]
 
 
 def _duplicate_ids(key: str, ids: list[str]) -> list[Problem]:
@@ -189,26 +212,35 @@ def _duplicate_ids(key: str, ids: list[str]) -> list[Problem]:
 def _reserved_names(instrument: Mapping[str, Any]) -> list[Problem]:
     """Domain, item and demographic names become column names; they must not collide."""
     reserved = {SITE_COLUMN, *IDENTITY_COLUMNS, TOTAL}
+    named = [
+        ("instrument.domains", f"instrument.domains[{n}].id", d["id"])
+        for n, d in enumerate(instrument["domains"])
+    ]
+    named += [
+        ("instrument.items", f"instrument.items[{n}].id", item["id"])
+        for n, item in enumerate(instrument.get("items", []))
+    ]
+    named += [
+        ("instrument.demographics", f"instrument.demographics.{name}", name)
+        for name in instrument.get("demographics", {})
+    ]
     problems = []
-    seen: dict[str, str] = {}
-    named = [("instrument.domains", d["id"]) for d in instrument["domains"]]
-    named += [("instrument.items", i["id"]) for i in instrument.get("items", [])]
-    named += [("instrument.demographics", name) for name in instrument.get("demographics", {})]
-    for key, name in named:
+    first_family: dict[str, str] = {}
+    for family, key, name in named:
         if name in reserved:
             problems.append(
                 _config_problem(key, "reserved_name", f"'{name}' is a reserved column name", name)
             )
-        elif name in seen and seen[name] != key:
+        elif first_family.setdefault(name, family) != family:
             problems.append(
                 _config_problem(
                     key,
                     "unique_column_name",
-                    f"'{name}' is already used in {seen[name]}; column names must be unique",
+                    f"'{name}' is already used in {first_family[name]}; column names must be "
+                    "unique",
                     name,
                 )
             )
-        seen.setdefault(name, key)
     return problems
 
 

@@ -22,6 +22,7 @@ class Problem:
     message: str
     value: str | None = None
     sheet: str | None = None
+    file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -29,6 +30,8 @@ class Problem:
     def where(self) -> str:
         """Location in words, as a data manager would look it up."""
         parts = []
+        if self.file is not None:
+            parts.append(f"file {self.file}")
         if self.sheet is not None:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:

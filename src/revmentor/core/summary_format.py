@@ -63,3 +63,78 @@ TEXT_COLUMNS = (*KEY_COLUMNS, "excluded_reasons", "wilcoxon_exact_method", "hl_c
 
 #: Columns holding whole numbers.
 COUNT_COLUMNS = ("n_pairs", "n_excluded", "n_nonzero", "n_positive", "n_negative")
+
+#: The per-site items file: the study's main outcome (concerns and benefits).
+ITEMS_COLUMNS = (
+    "site_id",
+    "role",
+    "kind",
+    "item",
+    "level",
+    "timepoint",
+    "n_answered",
+    "count",
+    "proportion",
+    "ci_low",
+    "ci_high",
+    "n_pairs",
+    "both_yes",
+    "before_only",
+    "after_only",
+    "both_no",
+    "mcnemar_p",
+    "note",
+)
+ITEMS_TEXT_COLUMNS = ("site_id", "role", "kind", "item", "level", "timepoint", "note")
+ITEMS_COUNT_COLUMNS = (
+    "n_answered",
+    "count",
+    "n_pairs",
+    "both_yes",
+    "before_only",
+    "after_only",
+    "both_no",
+)
+ITEM_KINDS = ("binary", "categorical", "concern_pair")
+
+# The only text a summary may carry besides its keys: the workflow's own phrases. A
+# summary sent by a site is checked against them, so no free text reaches the results.
+NOTE_NO_PAIRS = "no complete pre/post pairs"
+NOTE_ONE_PAIR = "fewer than 2 pairs: no SD, test or interval"
+NOTE_TWO_PAIRS = "fewer than 3 pairs: no standardised mean change"
+NOTE_ALL_ZERO = "all differences are zero: no rank test, t-test or effect size"
+NOTE_ZERO_SD = "the differences have zero SD: no t-test, dz or standardised mean change"
+NOTE_CONSTANT = "pre or post scores do not vary: no pre-post correlation"
+SUMMARY_NOTES = (
+    NOTE_NO_PAIRS,
+    NOTE_ONE_PAIR,
+    NOTE_TWO_PAIRS,
+    NOTE_ALL_ZERO,
+    NOTE_ZERO_SD,
+    NOTE_CONSTANT,
+)
+NOTE_SEPARATOR = "; "
+
+EXACT_ENUMERATION = "exact: all 2^n sign patterns over the observed mid-ranks (zeros dropped)"
+MONTE_CARLO_DRAWS = 100_000
+MONTE_CARLO = f"Monte Carlo: {MONTE_CARLO_DRAWS} seeded sign permutations (zeros dropped)"
+EXACT_METHODS = (EXACT_ENUMERATION, MONTE_CARLO)
+HL_EXACT = "Walsh-average order statistics, exact signed-rank critical value"
+HL_NORMAL = "Walsh-average order statistics, normal-approximation critical value"
+HL_METHODS = (HL_EXACT, HL_NORMAL)
+
+ITEM_NO_ANSWERS = "no answers"
+ITEM_NOT_COLLECTED = "not in this site's data"
+ITEM_NO_PAIRS = "no participant answered both"
+ITEM_NO_DISCORDANT = "no discordant pairs: McNemar's test is undefined"
+ITEM_NOTES = (ITEM_NO_ANSWERS, ITEM_NOT_COLLECTED, ITEM_NO_PAIRS, ITEM_NO_DISCORDANT)
+
+
+def exclusion_reasons(baseline: str, follow_up: str) -> tuple[str, ...]:
+    """Every reason a participant can be left out of a paired outcome."""
+    return (
+        f"no {follow_up} questionnaire",
+        f"no {baseline} questionnaire",
+        "missing the score at one or both timepoints",
+        "missing a domain score at one or both timepoints",
+    )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FLOAT_FORMAT = "%.12g"
@@ -34,3 +37,42 @@ def csv_text(frame: pd.DataFrame, sep: str = ",") -> str:
 def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
     """CSV, or tab-separated when the file name ends in .tsv."""
     write_text(path, csv_text(frame, "\t" if str(path).endswith(".tsv") else ","))
+
+
+def typed_frame(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    text_columns: Collection[str],
+    count_columns: Collection[str],
+) -> pd.DataFrame:
+    """A table with fixed columns: text ('' when empty), whole numbers as nullable integers,
+    everything else as floats with any inf or NaN left empty."""
+    frame = pd.DataFrame(list(records), columns=list(columns))
+    for column in columns:
+        if column in text_columns:
+            frame[column] = frame[column].fillna("").astype(object)
+        elif column in count_columns:
+            frame[column] = pd.array(frame[column], dtype="Int64")
+        else:
+            values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+            frame[column] = values.where(np.isfinite(values))
+    return frame
+
+
+def read_typed_csv(
+    path: str | Path,
+    columns: Sequence[str],
+    text_columns: Collection[str],
+    count_columns: Collection[str],
+) -> pd.DataFrame:
+    """Read a table the workflow wrote, restoring its column types; text stays text."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    records = [
+        {
+            column: value if column in text_columns else (float(value) if value != "" else None)
+            for column, value in row.items()
+            if value != "" or column in text_columns
+        }
+        for row in raw.to_dict("records")
+    ]
+    return typed_frame(records, columns, text_columns, count_columns)

@@ -42,9 +42,9 @@ def _rows_text(rows: list[int]) -> str:
 
 
 def _normalise_header(
-    frame: pd.DataFrame, instrument: Instrument, sheet: str | None
+    frame: pd.DataFrame, known_columns: tuple[str, ...], sheet: str | None
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    known = set(instrument.known_columns())
+    known = set(known_columns)
     renames: dict[str, str] = {}
     warnings = []
     unknown = []
@@ -79,15 +79,21 @@ def _normalise_header(
     return frame.drop(columns=unknown).rename(columns=renames), warnings
 
 
-def _missing_tokens(instrument: Instrument) -> set[str]:
-    return {token.strip().lower() for token in instrument.na_tokens}
+def normalise(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    sheet: str | None,
+    known_columns: tuple[str, ...] | None = None,
+    labels: dict[str, tuple[str, ...]] | None = None,
+) -> Normalised:
+    """Return the tidied frame (text cells, ``None`` = missing) and the warnings made.
 
-
-def normalise(frame: pd.DataFrame, instrument: Instrument, sheet: str | None) -> Normalised:
-    """Return the tidied frame (text cells, ``None`` = missing) and the warnings made."""
-    frame, warnings = _normalise_header(frame, instrument, sheet)
-    tokens = _missing_tokens(instrument)
-    labels = label_columns(instrument)
+    By default the columns and labels are the responses format's; a summary passes its own.
+    """
+    known = instrument.known_columns() if known_columns is None else known_columns
+    frame, warnings = _normalise_header(frame, known, sheet)
+    tokens = {token.strip().lower() for token in instrument.na_tokens}
+    labels = label_columns(instrument) if labels is None else labels
     changes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     columns = {}
     for column in frame.columns:

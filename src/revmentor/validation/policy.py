@@ -90,3 +90,12 @@ def overview_markdown(table: pd.DataFrame, policy: str) -> str:
             f"| {row.n_warnings} | {row.reason} | {row.report} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def usable_site(report: ValidationReport, report_path: str, policy: str) -> bool:
+    """Whether a site enters the analyses; under ``stop`` an invalid site fails the step."""
+    if report.is_valid:
+        return True
+    if policy == STOP:
+        raise InvalidSiteError(invalid_site_message(report, report_path))
+    return False

@@ -86,6 +86,14 @@ def decode_text(data: bytes, shown_as: str) -> str:
             "utf8_encoding",
             "the file is UTF-16 text; save it as 'CSV UTF-8 (Comma delimited)'",
         )
+    if b"\x00" in data:
+        # UTF-16 without a byte-order mark decodes as "UTF-8" full of NUL characters.
+        raise _fail(
+            shown_as,
+            "utf8_encoding",
+            "the file holds NUL bytes, so it is UTF-16 text or not text at all; save it as "
+            "'CSV UTF-8 (Comma delimited)'",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -166,16 +174,23 @@ def _read_xlsx(path: Path, shown_as: str) -> RawTable:
             shown_as, "xlsx_readable", f"the file is not a readable .xlsx workbook ({error})"
         ) from None
     try:
-        names = workbook.sheetnames
+        names = [worksheet.title for worksheet in workbook.worksheets]  # no chart sheets
+        if not names:
+            raise _fail(shown_as, "xlsx_readable", "the workbook has no worksheet")
         sheet = next((n for n in names if n.strip().lower() == PREFERRED_SHEET), names[0])
+        worksheet = workbook[sheet]
+        # Read every row and column present, whatever the file's (possibly stale) dimension
+        # record says; read-only mode otherwise stops at it and silently drops cells.
+        worksheet.reset_dimensions()
         records = [
             (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(
-                workbook[sheet].iter_rows(min_row=1, values_only=True), 1
-            )
+            for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), 1)
         ]
     finally:
         workbook.close()
+    # Rows come back as long as their last cell; pad them so no column goes unseen.
+    width = max((len(cells) for _, cells in records), default=0)
+    records = [(number, [*cells, *([None] * (width - len(cells)))]) for number, cells in records]
     return _table_from_records(
         records, shown_as, sheet=sheet, delimiter=None, ragged_is_error=False
     )

@@ -21,7 +21,10 @@ from revmentor.core.hashing import sha256_file
 from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.validation.readers import decode_text
 
-COLUMNS = ("site_id", "name", "data", "format", "enrolled")
+REQUIRED_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
+#: ``items``: a summary-only site's items file, relative to data_root (optional).
+OPTIONAL_COLUMNS = ("items",)
+COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Site:
     row: int
     path: str
     sha256: str
+    items_path: str = ""
 
     def as_params(self) -> dict[str, str]:
         """What a rule needs to know about the site, as plain values Snakemake can track."""
@@ -43,6 +47,7 @@ class Site:
             "format": self.format,
             "enrolled": self.enrolled.isoformat(),
             "file": self.path,
+            "items_file": self.items_path,
         }
 
 
@@ -74,9 +79,41 @@ def read_registry(
             else:
                 paths[number] = path
     problems += _double_submission_problems(rows, paths)
+    items_paths, items_problems = _items_paths(rows, data_root, allow_absolute)
+    problems += items_problems
     if problems:
         raise ProblemsError(f"site registry {shown} has problems", problems)
-    return tuple(_site(number, record, paths[number]) for number, record in rows)
+    return tuple(
+        _site(number, record, paths[number], items_paths.get(number, "")) for number, record in rows
+    )
+
+
+def _items_paths(
+    rows: list[tuple[int, dict[str, str]]], data_root: Path, allow_absolute: bool
+) -> tuple[dict[int, str], list[Problem]]:
+    """The optional items file of summary-only sites (responses sites derive their items)."""
+    paths, problems = {}, []
+    for number, record in rows:
+        if not record.get("items"):
+            continue
+        if record.get("format") != "summary":
+            problems.append(
+                Problem(
+                    number,
+                    "items",
+                    "items_for_summary_sites",
+                    "only a summary site sends an items file; a responses site's items are "
+                    "computed from its data",
+                    shown_value(record["items"]),
+                )
+            )
+            continue
+        path, problem = _site_path(number, record["items"], data_root, allow_absolute, "items")
+        if problem:
+            problems.append(problem)
+        else:
+            paths[number] = path
+    return paths, problems
 
 
 def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
@@ -88,14 +125,22 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
             [Problem(1, None, "header_present", "row 1 must hold the column names")],
         )
     header = [cell.strip() for cell in records[0]]
-    missing = [name for name in COLUMNS if name not in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
-    problems = [
-        Problem(1, name, "required_column", f"column '{name}' is missing") for name in missing
-    ] + [
-        Problem(1, name, "known_column", f"column '{name}' is not a registry column {COLUMNS}")
-        for name in unknown
-    ]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    problems = (
+        [Problem(1, name, "required_column", f"column '{name}' is missing") for name in missing]
+        + [
+            Problem(1, name, "known_column", f"column '{name}' is not a registry column {COLUMNS}")
+            for name in unknown
+        ]
+        + [
+            Problem(
+                1, name, "unique_column_name", f"column '{name}' appears more than once in row 1"
+            )
+            for name in repeated
+        ]
+    )
     rows = []
     for number, record in enumerate(records[1:], 2):
         if not any(cell.strip() for cell in record):
@@ -113,7 +158,12 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
             )
             continue
         cells = [cell.strip() for cell in record]
-        rows.append((number, dict(zip(header, cells, strict=True))))
+        rows.append(
+            (
+                number,
+                {**dict.fromkeys(OPTIONAL_COLUMNS, ""), **dict(zip(header, cells, strict=True))},
+            )
+        )
     if problems:
         raise ProblemsError(f"site registry {shown} has problems", problems)
     if not rows:
@@ -127,7 +177,7 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
 def _row_problems(number: int, record: dict[str, str], schema: Mapping[str, Any]) -> list[Problem]:
     problems = [
         Problem(number, name, "value_present", f"'{name}' is empty")
-        for name in COLUMNS
+        for name in REQUIRED_COLUMNS
         if not record.get(name)
     ]
     present = {name: value for name, value in record.items() if value}
@@ -183,7 +233,7 @@ def _duplicate_id_problems(entries: list[tuple[int, dict[str, str]]]) -> list[Pr
     return problems
 
 
-def _site(number: int, record: dict[str, str], path: str) -> Site:
+def _site(number: int, record: dict[str, str], path: str, items_path: str) -> Site:
     return Site(
         site_id=record["site_id"],
         name=record["name"],
@@ -193,14 +243,15 @@ def _site(number: int, record: dict[str, str], path: str) -> Site:
         row=number,
         path=path,
         sha256=sha256_file(Path(path)),
+        items_path=items_path,
     )
 
 
 def _site_path(
-    number: int, data: str, data_root: Path, allow_absolute: bool
+    number: int, data: str, data_root: Path, allow_absolute: bool, column: str = "data"
 ) -> tuple[str, Problem | None]:
     def problem(check: str, message: str) -> tuple[str, Problem]:
-        return "", Problem(number, "data", check, message, shown_value(data))
+        return "", Problem(number, column, check, message, shown_value(data))
 
     if Path(data).is_absolute() or os.path.isabs(data):
         if not allow_absolute:

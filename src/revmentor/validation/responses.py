@@ -9,48 +9,9 @@ from revmentor.core.instrument import SITE_COLUMN, Instrument
 from revmentor.core.problems import Problem, shown_value
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
-from revmentor.validation.schemas import ResponsesSchema, parse_score, responses_schema
+from revmentor.validation.schemas import failure_problems, parse_score, responses_schema
 
 SOURCE_ROW = "source_row"
-
-
-def failure_problems(
-    failures: pd.DataFrame, frame: pd.DataFrame, spec: ResponsesSchema, sheet: str | None
-) -> list[Problem]:
-    """Turn pandera's failure cases into one :class:`Problem` per failing cell."""
-    problems: dict[tuple, Problem] = {}
-    for case in failures.itertuples(index=False):
-        check = str(case.check)
-        if check == "column_in_dataframe":
-            column = str(case.failure_case)
-            problem = Problem(
-                1, column, "required_column", f"required column '{column}' is missing", None, sheet
-            )
-        else:
-            problem = _cell_problem(case, check, frame, spec, sheet)
-        problems[(problem.row, problem.column, problem.check)] = problem
-    return list(problems.values())
-
-
-def _cell_problem(
-    case, check: str, frame: pd.DataFrame, spec: ResponsesSchema, sheet: str | None
-) -> Problem:
-    row = None if pd.isna(case.index) else int(case.index)
-    rule = spec.rules.get(check)
-    if rule is not None and rule.column is not None:
-        column = rule.column
-        value = frame.at[row, column] if row is not None else None
-    else:
-        column = str(case.column)
-        value = None if check == "not_nullable" else case.failure_case
-    record = frame.loc[row] if row is not None else None
-    if check == "not_nullable":
-        message = f"'{column}' is empty; every row needs one"
-    elif rule is not None:
-        message = rule.describe(value, record)
-    else:
-        message = f"failed check {check}"
-    return Problem(row, column, check, message, shown_value(value), sheet)
 
 
 def single_timepoint_warnings(

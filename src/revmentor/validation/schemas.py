@@ -8,6 +8,7 @@ and a sentence that explains it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from revmentor.core.instrument import SITE_COLUMN, Instrument
+from revmentor.core.problems import Problem, shown_value
 
+WHOLE_NUMBER = re.compile(r"-?\d+(\.0*)?")
 Describe = Callable[[object, pd.Series | None], str]
 
 
@@ -29,18 +32,19 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class ResponsesSchema:
+class SchemaSpec:
+    """A pandera schema and the words that explain each of its checks."""
+
     schema: pa.DataFrameSchema
     rules: dict[str, Rule]
 
 
 def parse_score(text: object, low: int, high: int) -> int | None:
     """The integer a score cell holds, or ``None`` when it is not a whole number in range."""
-    try:
-        number = float(str(text))
-    except ValueError:
+    if not WHOLE_NUMBER.fullmatch(str(text)):
         return None
-    if not number.is_integer() or not low <= number <= high:
+    number = float(str(text))
+    if not low <= number <= high:
         return None
     return int(number)
 
@@ -220,7 +224,7 @@ def _demographic_check(demographic: str) -> pa.Check:
     return pa.Check(consistent, name=f"{demographic}_consistent")
 
 
-def responses_schema(instrument: Instrument, site_id: str) -> ResponsesSchema:
+def responses_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
     """The schema a site's normalised responses must pass, and how to explain each check."""
     columns, level_rules = _columns(instrument, site_id)
     checks, frame_rules = _frame_checks(instrument)
@@ -229,4 +233,43 @@ def responses_schema(instrument: Instrument, site_id: str) -> ResponsesSchema:
         rules[rule.name] = rule
     rules["not_nullable"] = Rule("not_nullable", lambda v, _: "the cell is empty")
     schema = pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
-    return ResponsesSchema(schema, rules)
+    return SchemaSpec(schema, rules)
+
+
+def failure_problems(
+    failures: pd.DataFrame, frame: pd.DataFrame, spec: SchemaSpec, sheet: str | None
+) -> list[Problem]:
+    """Turn pandera's failure cases into one :class:`Problem` per failing cell."""
+    problems: dict[tuple, Problem] = {}
+    for case in failures.itertuples(index=False):
+        check = str(case.check)
+        if check == "column_in_dataframe":
+            column = str(case.failure_case)
+            problem = Problem(
+                1, column, "required_column", f"required column '{column}' is missing", None, sheet
+            )
+        else:
+            problem = _cell_problem(case, check, frame, spec, sheet)
+        problems[(problem.row, problem.column, problem.check)] = problem
+    return list(problems.values())
+
+
+def _cell_problem(
+    case, check: str, frame: pd.DataFrame, spec: SchemaSpec, sheet: str | None
+) -> Problem:
+    row = None if pd.isna(case.index) else int(case.index)
+    rule = spec.rules.get(check)
+    if rule is not None and rule.column is not None:
+        column = rule.column
+        value = frame.at[row, column] if row is not None else None
+    else:
+        column = str(case.column)
+        value = None if check == "not_nullable" else case.failure_case
+    record = frame.loc[row] if row is not None else None
+    if check == "not_nullable":
+        message = f"'{column}' is empty; every row needs one"
+    elif rule is not None:
+        message = rule.describe(value, record)
+    else:
+        message = f"failed check {check}"
+    return Problem(row, column, check, message, shown_value(value), sheet)

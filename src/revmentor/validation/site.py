@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,13 +10,17 @@ import pandas as pd
 
 from revmentor.core.hashing import sha256_file
 from revmentor.core.instrument import Instrument
-from revmentor.core.problems import ProblemsError
+from revmentor.core.problems import Problem, ProblemsError
+from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.core.tables import csv_text
 from revmentor.validation.readers import read_table
 from revmentor.validation.report import ValidationReport
 from revmentor.validation.responses import SOURCE_ROW, validate_responses
+from revmentor.validation.site_items import validate_items
+from revmentor.validation.summary import validate_summary
 
 RESPONSES = "responses"
+SUMMARY = "summary"
 
 
 def validate_site(
@@ -59,6 +64,91 @@ def clean_columns(instrument: Instrument) -> list[str]:
 
 def clean_csv(clean: pd.DataFrame | None, instrument: Instrument) -> str:
     """The clean table as CSV; an invalid site gets the header alone, so no row is used."""
-    if clean is None:
-        return ",".join(clean_columns(instrument)) + "\n"
-    return csv_text(clean)
+    return table_csv(clean, clean_columns(instrument))
+
+
+def summary_participants(summary: pd.DataFrame | None, instrument: Instrument) -> dict[str, int]:
+    """For a summary site: per role, the most participants any outcome accounts for."""
+    counts = {role: 0 for role in instrument.roles}
+    if summary is None:
+        return counts
+    accounted = summary["n_pairs"].fillna(0) + summary["n_excluded"].fillna(0)
+    for role, n in accounted.groupby(summary["role"]).max().items():
+        counts[role] = int(n)
+    return counts
+
+
+def _read_checked(path: Path, shown: str, columns, check, instrument, site_id):
+    """(table or None, errors, warnings, data rows, sheet) for one file of a summary site."""
+    try:
+        raw = read_table(path, shown, columns)
+    except ProblemsError as unreadable:
+        return None, list(unreadable.problems), [], 0, None
+    table, errors, warnings = check(raw, instrument, site_id)
+    return table, errors, warnings, raw.n_rows, raw.sheet
+
+
+def _in_file(problems: list[Problem], shown: str) -> tuple[Problem, ...]:
+    return tuple(dataclasses.replace(problem, file=shown) for problem in problems)
+
+
+def validate_summary_site(
+    path: Path, items_path: Path | None, site: Mapping[str, str], instrument: Instrument
+) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None]:
+    """Check a summary-only site's summary (and its optional items file).
+
+    Returns the report, the typed summary and the typed items (each ``None`` when the site
+    is invalid; the items are an empty table when the site sent none).
+    """
+    site_id = site["site_id"]
+    summary, errors, warnings, n_rows, sheet = _read_checked(
+        path, site["file"], SUMMARY_COLUMNS, validate_summary, instrument, site_id
+    )
+    items = pd.DataFrame(columns=list(ITEMS_COLUMNS))
+    if items_path is not None:
+        shown = site["items_file"]
+        items, item_errors, item_warnings, _, _ = _read_checked(
+            items_path, shown, ITEMS_COLUMNS, validate_items, instrument, site_id
+        )
+        errors = [*errors, *_in_file(item_errors, shown)]
+        warnings = [*warnings, *_in_file(item_warnings, shown)]
+    report = ValidationReport(
+        site_id=site_id,
+        name=site["name"],
+        format=site["format"],
+        file=site["file"],
+        sha256=sha256_file(path),
+        n_rows=n_rows,
+        participants=summary_participants(summary, instrument),
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        sheet=sheet,
+    )
+    if errors:
+        return report, None, None
+    return report, summary, items
+
+
+def table_csv(table: pd.DataFrame | None, columns) -> str:
+    """A table as CSV; ``None`` (an invalid site) gives the header alone, so no row is used."""
+    if table is None:
+        return ",".join(columns) + "\n"
+    return csv_text(table)
+
+
+def read_clean(path: Path, instrument: Instrument) -> pd.DataFrame:
+    """The clean responses table as written by :func:`clean_csv`, with its types restored."""
+    integer_columns = [
+        *instrument.domain_ids,
+        *(item.id for item in instrument.items if item.is_binary),
+        SOURCE_ROW,
+    ]
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    clean = pd.DataFrame(index=raw.index)
+    for column in raw.columns:
+        values = raw[column].replace("", None).astype(object)
+        if column in integer_columns:
+            clean[column] = pd.array(pd.to_numeric(values), dtype="Int64")
+        else:
+            clean[column] = values.where(values.notna(), None)
+    return clean

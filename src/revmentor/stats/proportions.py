@@ -1,0 +1,28 @@
+"""Proportions: the Wilson score interval and McNemar's exact test for paired yes/no items."""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+
+def wilson_interval(count: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval without continuity correction (R: prop.test(correct=FALSE))."""
+    if n == 0:
+        return None
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = count / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    low = 0.0 if count == 0 else max(0.0, centre - half)
+    high = 1.0 if count == n else min(1.0, centre + half)
+    return low, high
+
+
+def mcnemar_exact_p(before_only: int, after_only: int) -> float | None:
+    """Exact two-sided McNemar p: the binomial test of the discordant pairs."""
+    discordant = before_only + after_only
+    if discordant == 0:
+        return None
+    return float(stats.binomtest(before_only, discordant, 0.5).pvalue)
