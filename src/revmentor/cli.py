@@ -6,17 +6,24 @@ import argparse
 import datetime as dt
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
 from revmentor.core.summary_format import SUMMARY_COLUMNS
+from revmentor.core.tables import csv_text
 from revmentor.core.workbook import responses_workbook, save_workbook
-from revmentor.simulate.consortium import registry_text, write_consortium
+from revmentor.simulate.consortium import registry_text, responses_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
+from revmentor.stats.items import site_items
+from revmentor.stats.site_summary import site_summary
 from revmentor.validation.readers import decode_text
+from revmentor.validation.site import validate_site
 
 
 class CommandError(Exception):
@@ -87,8 +94,16 @@ def new_site(args: argparse.Namespace) -> int:
     folder = data_root / args.site_id
     templates = write_site_templates(folder, args.site_id, args.format, instrument)
     data_file = f"{args.site_id}/{'summary.csv' if args.format == 'summary' else 'responses.xlsx'}"
-    row = "\t".join([args.site_id, args.name, data_file, args.format, enrolled]) + "\n"
+    values = {
+        "site_id": args.site_id,
+        "name": args.name,
+        "data": data_file,
+        "format": args.format,
+        "enrolled": enrolled,
+    }
     text = sites_tsv.read_text(encoding="utf-8")
+    header = text.splitlines()[0].split("\t") if text.strip() else list(values)
+    row = "\t".join(values.get(column.strip(), "") for column in header) + "\n"
     sites_tsv.write_text(text + ("" if text.endswith("\n") else "\n") + row, encoding="utf-8")
     print(f"Added site '{args.site_id}' to {sites_tsv}.")
     print("Templates: " + ", ".join(str(path) for path in templates))
@@ -99,13 +114,37 @@ def new_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def local_summariser(instrument: Instrument, seed: int):
+    """What a summary-only site runs on its own data: validate, then summarise."""
+
+    def summarise(frame: pd.DataFrame, site_id: str) -> tuple[str, str]:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "responses.csv"
+            path.write_text(responses_text(frame), encoding="utf-8")
+            site = {"site_id": site_id, "name": site_id, "format": "responses", "file": "local"}
+            report, clean = validate_site(path, site, instrument)
+        if clean is None:
+            raise ValueError(f"simulated site {site_id} is invalid:\n{report.to_markdown()}")
+        return (
+            csv_text(site_summary(clean, instrument, site_id, seed)),
+            csv_text(site_items(clean, instrument, site_id)),
+        )
+
+    return summarise
+
+
 def simulate_example(args: argparse.Namespace) -> int:
     root = Path(args.root)
     config = load_config(root / args.config, root / "workflow/schemas/config.schema.yaml")
     instrument = Instrument.from_config(config["instrument"])
     out_dir = root / args.out
     rows = write_consortium(
-        EXAMPLE_SITES, out_dir, root / config["data_root"], instrument, config["seed"]
+        EXAMPLE_SITES,
+        out_dir,
+        root / config["data_root"],
+        instrument,
+        config["seed"],
+        summarise=local_summariser(instrument, config["seed"]),
     )
     (root / args.sites).write_text(registry_text(rows), encoding="utf-8")
     print(f"Wrote {len(rows)} synthetic sites to {out_dir} and the registry {args.sites}.")

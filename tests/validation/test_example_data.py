@@ -1,4 +1,4 @@
-"""The bundled example consortium is valid, and is what the simulator makes."""
+"""The bundled example consortium is valid, and is exactly what the simulator makes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from revmentor.cli import local_summariser
 from revmentor.core.config import read_yaml
-from revmentor.simulate.consortium import write_consortium
+from revmentor.simulate.consortium import registry_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
-from revmentor.validation.readers import read_table
 from revmentor.validation.registry import read_registry
-from revmentor.validation.site import validate_site
+from revmentor.validation.site import validate_site, validate_summary_site
 
 
 @pytest.fixture(scope="module")
@@ -24,25 +24,40 @@ def sites(repo, config):
     )
 
 
-def test_example_has_at_least_five_sites_one_shaped_like_the_study(sites, instrument):
-    assert len(sites) >= 5
+def validate(site, instrument):
+    if site.format == "summary":
+        items = Path(site.items_path) if site.items_path else None
+        report, table, _ = validate_summary_site(
+            Path(site.path), items, site.as_params(), instrument
+        )
+        return report, table
+    return validate_site(Path(site.path), site.as_params(), instrument)
+
+
+def test_example_has_five_sites_one_like_the_study_and_one_summary_only(sites, instrument):
+    assert len([site for site in sites if site.format == "responses"]) >= 5
+    assert [site.site_id for site in sites if site.format == "summary"] == ["oakfield"]
     pilot = next(site for site in sites if site.site_id == "pilot")
-    report, _ = validate_site(Path(pilot.path), pilot.as_params(), instrument)
-    assert report.participants == {"mentor": 6, "mentee": 5}
+    assert validate(pilot, instrument)[0].participants == {"mentor": 6, "mentee": 5}
 
 
 def test_every_example_site_is_valid(sites, instrument):
     for site in sites:
-        report, clean = validate_site(Path(site.path), site.as_params(), instrument)
+        report, table = validate(site, instrument)
         assert report.status == "valid", report.to_markdown()
-        assert clean is not None and len(clean) == report.n_rows
+        assert table is not None and len(table) == report.n_rows
 
 
-def test_simulator_rebuilds_the_bundled_files(tmp_path, repo, config, instrument, sites):
-    write_consortium(EXAMPLE_SITES, tmp_path, tmp_path, instrument, config["seed"])
-    for site in sites:
-        bundled = read_table(Path(site.path), site.path, instrument.known_columns())
-        rebuilt_path = tmp_path / Path(site.path).name
-        rebuilt = read_table(rebuilt_path, site.path, instrument.known_columns())
-        assert bundled.header == rebuilt.header
-        assert bundled.rows == rebuilt.rows
+def test_simulator_rebuilds_the_bundled_files_byte_for_byte(tmp_path, repo, config, instrument):
+    out = tmp_path / "example"
+    rows = write_consortium(
+        EXAMPLE_SITES,
+        out,
+        tmp_path,
+        instrument,
+        config["seed"],
+        summarise=local_summariser(instrument, config["seed"]),
+    )
+    assert registry_text(rows) == (repo / "config/sites.tsv").read_text(encoding="utf-8")
+    for path in sorted(out.iterdir()):
+        assert path.read_bytes() == (repo / "data/example" / path.name).read_bytes(), path.name

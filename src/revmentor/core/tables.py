@@ -50,7 +50,7 @@ def typed_frame(
     frame = pd.DataFrame(list(records), columns=list(columns))
     for column in columns:
         if column in text_columns:
-            frame[column] = frame[column].fillna("").astype(object)
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
         elif column in count_columns:
             frame[column] = pd.array(frame[column], dtype="Int64")
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from revmentor.core.instrument import SITE_COLUMN, Instrument
 RESPONSES_SHEET = "responses"
 FIXED_TIME = dt.datetime(2022, 11, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CORE_PROPERTIES = "docProps/core.xml"
 TEMPLATE_ROWS = 2000
 
 
@@ -140,4 +142,17 @@ def save_workbook(workbook: Workbook, path: Path) -> None:
             fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = entry.external_attr
-            target.writestr(fixed, source.read(entry.filename))
+            content = source.read(entry.filename)
+            if entry.filename == CORE_PROPERTIES:
+                content = _fixed_modified_time(content)
+            target.writestr(fixed, content)
+
+
+def _fixed_modified_time(core_xml: bytes) -> bytes:
+    """openpyxl stamps the save time into docProps/core.xml; replace it with a fixed one."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+        rb"\g<1>" + stamp + rb"\g<2>",
+        core_xml,
+    )

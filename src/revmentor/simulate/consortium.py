@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,11 @@ SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA made by the revmentor simulator (seeded). No real person is described."
 )
 REGISTRY_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
+OPTIONAL_REGISTRY_COLUMNS = ("items",)
+
+#: Turns a simulated site's responses into (summary CSV text, items CSV text), as the site
+#: itself would by running the per-site step locally.
+Summarise = Callable[[pd.DataFrame, str], tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class SimulatedSite:
     enrolled: str
     file_name: str
     delimiter: str = ","
+    format: str = "responses"
 
 
 def responses_text(frame: pd.DataFrame, delimiter: str = ",") -> str:
@@ -56,11 +62,14 @@ def write_responses(
 
 
 def registry_text(rows: Sequence[dict[str, str]]) -> str:
+    """The site registry; the optional columns appear only when some site uses them."""
+    columns = [*REGISTRY_COLUMNS]
+    columns += [c for c in OPTIONAL_REGISTRY_COLUMNS if any(row.get(c) for row in rows)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(REGISTRY_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([row[column] for column in REGISTRY_COLUMNS])
+        writer.writerow([row.get(column, "") for column in columns])
     return buffer.getvalue()
 
 
@@ -71,20 +80,38 @@ def write_consortium(
     instrument: Instrument,
     seed: int,
     model: SimulationModel | None = None,
+    summarise: Summarise | None = None,
 ) -> list[dict[str, str]]:
-    """Simulate and write every site; return the registry rows (paths relative to data_root)."""
+    """Simulate and write every site; return the registry rows (paths relative to data_root).
+
+    A ``summary`` site keeps its responses to itself: only its summary and items files
+    (made by ``summarise``) are written.
+    """
     rows = []
     for site in sites:
         path = out_dir / site.file_name
         frame = simulate_site(site.design, instrument, seed, model)
-        write_responses(frame, path, instrument, site.delimiter)
-        rows.append(
-            {
-                "site_id": site.design.site_id,
-                "name": site.name,
-                "data": path.resolve().relative_to(data_root.resolve()).as_posix(),
-                "format": "responses",
-                "enrolled": site.enrolled,
-            }
-        )
+        row = {
+            "site_id": site.design.site_id,
+            "name": site.name,
+            "data": _relative(path, data_root),
+            "format": site.format,
+            "enrolled": site.enrolled,
+        }
+        if site.format == "summary":
+            if summarise is None:
+                raise ValueError(f"site {site.design.site_id} is summary-only: pass summarise")
+            summary_text, items_text = summarise(frame, site.design.site_id)
+            items_path = path.with_name(path.stem.replace("summary", "items") + path.suffix)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(summary_text, encoding="utf-8")
+            items_path.write_text(items_text, encoding="utf-8")
+            row["items"] = _relative(items_path, data_root)
+        else:
+            write_responses(frame, path, instrument, site.delimiter)
+        rows.append(row)
     return rows
+
+
+def _relative(path: Path, data_root: Path) -> str:
+    return path.resolve().relative_to(data_root.resolve()).as_posix()

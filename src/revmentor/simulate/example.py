@@ -1,7 +1,8 @@
 """The bundled example consortium (data/example): synthetic hospitals of different sizes.
 
 ``pilot`` is shaped like the original study (6 mentors, 5 mentees, complete data). The
-others differ in size, in missingness and in the file format the site sends.
+others differ in size, in missingness and in the file format the site sends. ``oakfield``
+may not share participant-level data: it sends only its per-site summary and items.
 """
 
 from __future__ import annotations
@@ -10,13 +11,24 @@ from revmentor.simulate.consortium import SimulatedSite
 from revmentor.simulate.model import SiteDesign
 
 
-def _site(site_id, name, mentors, mentees, enrolled, file_name, delimiter=",", **rates):
+def _site(
+    site_id,
+    name,
+    mentors,
+    mentees,
+    enrolled,
+    file_name,
+    delimiter=",",
+    data_format="responses",
+    **rates,
+):
     return SimulatedSite(
         design=SiteDesign(site_id, {"mentor": mentors, "mentee": mentees}, **rates),
         name=f"{name} (synthetic)",
         enrolled=enrolled,
         file_name=file_name,
         delimiter=delimiter,
+        format=data_format,
     )
 
 
@@ -44,5 +56,14 @@ EXAMPLE_SITES = (
     ),
     _site(
         "seaview", "Seaview District Hospital", 9, 8, "2024-01-20", "seaview.txt", delimiter="\t"
+    ),
+    _site(
+        "oakfield",
+        "Oakfield Community Trust",
+        18,
+        15,
+        "2024-04-01",
+        "oakfield_summary.csv",
+        data_format="summary",
     ),
 )
