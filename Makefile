@@ -20,7 +20,7 @@ lint: $(STAMP)
 	ruff check src tests workflow/scripts
 	ruff format --check src tests workflow/scripts
 	snakefmt --check Snakefile workflow/rules
-	snakemake --lint
+	python -m pytest -q tests/workflow/test_lint.py
 
 format: $(STAMP)
 	ruff check --fix src tests workflow/scripts
