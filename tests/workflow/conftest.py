@@ -67,14 +67,18 @@ class Workspace:
             target[last] = value
         path.write_text(yaml.safe_dump(config, sort_keys=False))
 
+    def registry_header(self) -> list[str]:
+        return (self.root / "config/sites.tsv").read_text().splitlines()[0].split("\t")
+
     def registry_rows(self) -> list[list[str]]:
         lines = (self.root / "config/sites.tsv").read_text().splitlines()
         return [line.split("\t") for line in lines[1:]]
 
     def write_registry(self, rows: Sequence[Sequence[str]]) -> None:
-        header = "site_id\tname\tdata\tformat\tenrolled\n"
-        body = "".join("\t".join(row) + "\n" for row in rows)
-        (self.root / "config/sites.tsv").write_text(header + body)
+        """Rows shorter than the header are padded with empty optional cells."""
+        header = self.registry_header()
+        body = "".join("\t".join([*row, *[""] * (len(header) - len(row))]) + "\n" for row in rows)
+        (self.root / "config/sites.tsv").write_text("\t".join(header) + "\n" + body)
 
     def corrupt_cell(self, relative: str, row: int, column: str, value: str) -> None:
         """Replace one cell of a comma-separated data file (row numbered as in a spreadsheet)."""

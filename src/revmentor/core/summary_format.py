@@ -35,6 +35,7 @@ SUMMARY_COLUMNS = (
     "w_plus",
     "w_minus",
     "wilcoxon_z",
+    "wilcoxon_var",
     "wilcoxon_p",
     "wilcoxon_p_exact",
     "wilcoxon_exact_method",

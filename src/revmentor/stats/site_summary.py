@@ -82,6 +82,7 @@ def rank_tests(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
         "w_plus": test.w_plus,
         "w_minus": test.w_minus,
         "wilcoxon_z": test.z,
+        "wilcoxon_var": test.variance,
         "wilcoxon_p": test.p,
         "wilcoxon_p_exact": exact.p,
         "wilcoxon_exact_method": exact.method,

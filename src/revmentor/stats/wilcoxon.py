@@ -37,6 +37,7 @@ class SignedRank:
     n_negative: int
     w_plus: float
     w_minus: float
+    variance: float
     z: float | None
     p: float | None
 
@@ -68,10 +69,10 @@ def signed_rank_spss(differences: np.ndarray) -> SignedRank:
     n_positive, n_negative = int((signs > 0).sum()), int((signs < 0).sum())
     variance = n * (n + 1) * (2 * n + 1) / 24 - tie_correction(ranks) / 48 if n else 0.0
     if variance <= 0:
-        return SignedRank(n, n_positive, n_negative, w_plus, w_minus, None, None)
+        return SignedRank(n, n_positive, n_negative, w_plus, w_minus, 0.0, None, None)
     z = (min(w_plus, w_minus) - n * (n + 1) / 4) / math.sqrt(variance)
     p = float(min(1.0, 2 * stats.norm.sf(abs(z))))
-    return SignedRank(n, n_positive, n_negative, w_plus, w_minus, float(z), p)
+    return SignedRank(n, n_positive, n_negative, w_plus, w_minus, float(variance), float(z), p)
 
 
 def null_distribution(doubled_ranks: np.ndarray) -> np.ndarray:

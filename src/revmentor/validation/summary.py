@@ -26,7 +26,7 @@ from revmentor.validation.schemas import Rule, SchemaSpec, failure_problems
 
 PROBABILITIES = ("wilcoxon_p", "wilcoxon_p_exact", "sign_test_p", "t_p", "p_holm", "p_bh")
 CORRELATIONS = ("r_prepost", "rank_biserial")
-NON_NEGATIVE = ("sd_pre", "sd_post", "sd_diff", "w_plus", "w_minus", "r_effect")
+NON_NEGATIVE = ("sd_pre", "sd_post", "sd_diff", "w_plus", "w_minus", "wilcoxon_var", "r_effect")
 WITHIN_SCALE = (
     "median_pre",
     "q1_pre",

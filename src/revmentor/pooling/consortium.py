@@ -1,0 +1,298 @@
+"""The consortium's two-stage answer: every role × outcome × measure × method × test.
+
+Also the per-site weights, leave-one-site-out and cumulative (in ``enrolled`` order)
+analyses. Sensitivity analyses use the configured primary method and test, for both
+measures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from revmentor.core.tables import typed_frame
+from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
+from revmentor.pooling.meta import METHODS, MetaResult, meta_analysis
+
+META_COLUMNS = (
+    "role",
+    "outcome",
+    "measure",
+    "method",
+    "test",
+    "primary",
+    "k",
+    "n_participants",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "stat",
+    "p",
+    "tau2",
+    "tau2_ci_low",
+    "tau2_ci_high",
+    "i2",
+    "h2",
+    "q",
+    "q_df",
+    "q_p",
+    "pi_low",
+    "pi_high",
+    "excluded_sites",
+    "note",
+)
+META_TEXT = ("role", "outcome", "measure", "method", "test", "primary", "excluded_sites", "note")
+META_COUNTS = ("k", "n_participants", "q_df")
+WEIGHT_COLUMNS = (
+    "role",
+    "outcome",
+    "measure",
+    "method",
+    "site_id",
+    "n_pairs",
+    "yi",
+    "vi",
+    "ci_low",
+    "ci_high",
+    "weight_percent",
+)
+SENSITIVITY_COLUMNS = (
+    "role",
+    "outcome",
+    "measure",
+    "method",
+    "test",
+    "step",
+    "site_id",
+    "enrolled",
+    "k",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p",
+    "tau2",
+    "i2",
+    "pi_low",
+    "pi_high",
+    "note",
+)
+SENSITIVITY_TEXT = ("role", "outcome", "measure", "method", "test", "site_id", "enrolled", "note")
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """What the analyses need to know about the consortium, in a fixed order."""
+
+    roles: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    sites: tuple[str, ...]
+    enrolled: Mapping[str, str]
+    excluded: Mapping[str, str]
+    primary_method: str = "REML"
+    primary_test: str = "hksj"
+    primary_measure: str = "MD"
+    level: float = 0.95
+
+
+def analyses() -> Iterator[tuple[str, str]]:
+    """Every (method, test) reported: FE with z; each random-effects method with z and hksj."""
+    for method in METHODS:
+        for test in ("z",) if method == "FE" else ("z", "hksj"):
+            yield method, test
+
+
+def _rows_of(summaries: pd.DataFrame, role: str, outcome: str) -> pd.DataFrame:
+    return summaries[(summaries["role"] == role) & (summaries["outcome"] == outcome)]
+
+
+def effects_by_analysis(
+    summaries: pd.DataFrame, plan: Pooling
+) -> Iterator[tuple[dict, SiteEffects]]:
+    for role in plan.roles:
+        for outcome in plan.outcomes:
+            rows = _rows_of(summaries, role, outcome)
+            for measure in MEASURES:
+                keys = {"role": role, "outcome": outcome, "measure": measure}
+                yield keys, site_effects(rows, measure, plan.sites, plan.excluded)
+
+
+def result_record(result: MetaResult | None, effects: SiteEffects) -> dict[str, Any]:
+    if result is None:
+        return {
+            "k": 0,
+            "n_participants": 0,
+            "excluded_sites": effects.excluded_text(),
+            "note": "no site can be pooled",
+        }
+    record = {
+        name: getattr(result, name)
+        for name in (
+            "k",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "stat",
+            "p",
+            "tau2",
+            "tau2_ci_low",
+            "tau2_ci_high",
+            "i2",
+            "h2",
+            "q",
+            "q_df",
+            "q_p",
+            "pi_low",
+            "pi_high",
+        )
+    }
+    record["n_participants"] = int(effects.n.sum())
+    record["excluded_sites"] = effects.excluded_text()
+    notes = list(result.notes)
+    if result.k == 1:
+        notes.append("k = 1: the single site's estimate, no heterogeneity")
+    elif result.k == 2:
+        notes.append("k = 2: no prediction interval or tau2 interval")
+    record["note"] = "; ".join(notes)
+    return record
+
+
+def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(meta_analysis rows, per-site weights) for every analysis."""
+    records, weights = [], []
+    for keys, effects in effects_by_analysis(summaries, plan):
+        for method, test in analyses():
+            result = (
+                meta_analysis(effects.y, effects.v, method, test, plan.level) if effects.k else None
+            )
+            primary = (keys["measure"], method, test) == (
+                plan.primary_measure,
+                plan.primary_method,
+                plan.primary_test,
+            )
+            records.append(
+                {
+                    **keys,
+                    "method": method,
+                    "test": test,
+                    "primary": "yes" if primary else "no",
+                    **result_record(result, effects),
+                }
+            )
+            if result is not None and test == "z":
+                weights += weight_records(keys, method, effects, result, plan.level)
+    return (
+        typed_frame(records, META_COLUMNS, META_TEXT, META_COUNTS),
+        typed_frame(
+            weights,
+            WEIGHT_COLUMNS,
+            ("role", "outcome", "measure", "method", "site_id"),
+            ("n_pairs",),
+        ),
+    )
+
+
+def weight_records(
+    keys: dict, method: str, effects: SiteEffects, result: MetaResult, level: float
+) -> list[dict]:
+    from scipy import stats
+
+    z = stats.norm.ppf(0.5 + level / 2)
+    return [
+        {
+            **keys,
+            "method": method,
+            "site_id": site,
+            "n_pairs": int(n),
+            "yi": y,
+            "vi": v,
+            "ci_low": y - z * np.sqrt(v),
+            "ci_high": y + z * np.sqrt(v),
+            "weight_percent": w,
+        }
+        for site, n, y, v, w in zip(
+            effects.sites, effects.n, effects.y, effects.v, result.weights, strict=True
+        )
+    ]
+
+
+def _sensitivity_record(
+    keys: dict, plan: Pooling, step: int, site: str, result: MetaResult | None, note: str = ""
+) -> dict:
+    record = {
+        **keys,
+        "method": plan.primary_method,
+        "test": plan.primary_test,
+        "step": step,
+        "site_id": site,
+        "enrolled": plan.enrolled.get(site, ""),
+        "note": note,
+    }
+    if result is None:
+        return {**record, "k": 0, "note": note or "no site left to pool"}
+    for name in (
+        "k",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p",
+        "tau2",
+        "i2",
+        "pi_low",
+        "pi_high",
+    ):
+        record[name] = getattr(result, name)
+    record["note"] = "; ".join(filter(None, [note, *result.notes]))
+    return record
+
+
+def _fit(effects: SiteEffects, keep: np.ndarray, plan: Pooling) -> MetaResult | None:
+    if not keep.any():
+        return None
+    chosen = effects.subset(keep)
+    return meta_analysis(chosen.y, chosen.v, plan.primary_method, plan.primary_test, plan.level)
+
+
+def leave_one_out(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
+    records = []
+    for keys, effects in effects_by_analysis(summaries, plan):
+        for index, site in enumerate(effects.sites):
+            keep = np.arange(effects.k) != index
+            records.append(
+                _sensitivity_record(
+                    keys, plan, index + 1, site, _fit(effects, keep, plan), f"without {site}"
+                )
+            )
+    return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
+
+
+def enrolment_order(effects: SiteEffects, plan: Pooling) -> list[int]:
+    """Indexes of the included sites by enrolment date, ties in registry order."""
+    return sorted(range(effects.k), key=lambda i: (plan.enrolled.get(effects.sites[i], ""), i))
+
+
+def cumulative(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
+    records = []
+    for keys, effects in effects_by_analysis(summaries, plan):
+        keep = np.zeros(effects.k, dtype=bool)
+        for step, index in enumerate(enrolment_order(effects, plan), 1):
+            keep[index] = True
+            site = effects.sites[index]
+            records.append(
+                _sensitivity_record(
+                    keys, plan, step, site, _fit(effects, keep, plan), f"adds {site}"
+                )
+            )
+    return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
+
+
+def all_summaries(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [frame for frame in frames if not frame.empty]
+    return pd.concat(non_empty, ignore_index=True) if non_empty else frames[0].iloc[0:0]
