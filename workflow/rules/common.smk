@@ -65,6 +65,11 @@ def validation_reports(wildcards=None):
     return expand("results/validation/{site}.json", site=SITE_IDS)
 
 
+def enrolment_dates():
+    """Every site's enrolment date, in registry order (orders cumulative analyses)."""
+    return {site_id: site.enrolled.isoformat() for site_id, site in SITES.items()}
+
+
 def site_summaries(wildcards=None):
     return expand("results/sites/{site}/summary.csv", site=SITE_IDS)
 
@@ -75,4 +80,5 @@ def all_outputs():
         "results/validation/overview.tsv",
         *site_summaries(),
         *expand("results/sites/{site}/items.csv", site=SITE_IDS),
+        "results/pooled/meta_analysis.csv",
     ]

@@ -139,3 +139,17 @@ def exclusion_reasons(baseline: str, follow_up: str) -> tuple[str, ...]:
         "missing the score at one or both timepoints",
         "missing a domain score at one or both timepoints",
     )
+
+
+def read_summary(path):
+    """A per-site summary file, with its column types restored."""
+    from revmentor.core.tables import read_typed_csv
+
+    return read_typed_csv(path, SUMMARY_COLUMNS, TEXT_COLUMNS, (*COUNT_COLUMNS, "t_df"))
+
+
+def read_items(path):
+    """A per-site items file, with its column types restored."""
+    from revmentor.core.tables import read_typed_csv
+
+    return read_typed_csv(path, ITEMS_COLUMNS, ITEMS_TEXT_COLUMNS, ITEMS_COUNT_COLUMNS)

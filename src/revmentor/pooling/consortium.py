@@ -100,6 +100,27 @@ class Pooling:
     level: float = 0.95
 
 
+def plan_from(
+    roles: Sequence[str],
+    outcomes: Sequence[str],
+    enrolled: Mapping[str, str],
+    excluded: Mapping[str, str],
+    pooling: Mapping[str, Any],
+) -> Pooling:
+    """The plan from config values; ``enrolled`` maps every site, in registry order."""
+    return Pooling(
+        roles=tuple(roles),
+        outcomes=tuple(outcomes),
+        sites=tuple(enrolled),
+        enrolled=dict(enrolled),
+        excluded=dict(excluded),
+        primary_method=pooling["method"],
+        primary_test=pooling["test"],
+        primary_measure=pooling["measure"],
+        level=float(pooling["level"]),
+    )
+
+
 def analyses() -> Iterator[tuple[str, str]]:
     """Every (method, test) reported: FE with z; each random-effects method with z and hksj."""
     for method in METHODS:

@@ -99,3 +99,13 @@ def usable_site(report: ValidationReport, report_path: str, policy: str) -> bool
     if policy == STOP:
         raise InvalidSiteError(invalid_site_message(report, report_path))
     return False
+
+
+def read_overview(path: str) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def excluded_sites(overview_table: pd.DataFrame) -> dict[str, str]:
+    """Sites out of every pooled analysis, with the reason, from the validation overview."""
+    out = overview_table[overview_table["included"] != "yes"]
+    return dict(zip(out["site_id"], out["reason"], strict=True))

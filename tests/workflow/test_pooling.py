@@ -1,0 +1,74 @@
+"""End to end: pooled outputs, and a summary-only consortium reproducing metafor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.reference import load
+
+pytestmark = pytest.mark.slow
+POOLED = ("meta_analysis", "weights", "leave_one_out", "cumulative", "combined_tests")
+
+
+def test_summary_only_consortium_reproduces_metafor(workspace):
+    """Eight summary sites whose n_pairs/mean_diff/sd_diff are metafor's sim_md inputs."""
+    dataset = next(d for d in load("meta_analysis")["datasets"] if d["name"] == "sim_md")
+    sites = dataset["site_summaries"]
+    rows = []
+    folder = workspace.root / "data/metafor"
+    folder.mkdir()
+    for index, (n, mean, sd) in enumerate(
+        zip(sites["n_pairs"], sites["mean_diff"], sites["sd_diff"], strict=True), 1
+    ):
+        site_id = f"site{index}"
+        (folder / f"{site_id}.csv").write_text(
+            "site_id,role,outcome,n_pairs,mean_diff,sd_diff\n"
+            f"{site_id},mentor,total,{n},{mean!r},{sd!r}\n"
+        )
+        rows.append([site_id, site_id, f"metafor/{site_id}.csv", "summary", f"2024-01-{index:02d}"])
+    workspace.write_registry(rows)
+    workspace.snakemake("results/pooled/meta_analysis.csv", check=True)
+    pooled = pd.read_csv(workspace.root / "results/pooled/meta_analysis.csv")
+    ours = pooled[(pooled["role"] == "mentor") & (pooled["outcome"] == "total")]
+    ours = ours[ours["measure"] == "MD"].set_index(["method", "test"])
+    for reference in dataset["results"]:
+        test = "hksj" if reference["test"] == "knha" else "z"
+        row = ours.loc[(reference["method"], test)]
+        assert row["k"] == 8 and row["n_participants"] == sum(sites["n_pairs"])
+        for field in ("estimate", "se", "ci_low", "ci_high", "stat", "p", "tau2", "i2", "h2",
+                      "q", "q_p", "pi_low", "pi_high", "tau2_ci_low", "tau2_ci_high"):  # fmt: skip
+            expected = reference[field]
+            if expected is None:
+                assert pd.isna(row[field]), field
+            else:
+                assert row[field] == pytest.approx(expected, rel=1e-6, abs=1e-10), (
+                    reference["method"], test, field,
+                )  # fmt: skip
+
+
+def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(workspace):
+    workspace.snakemake(check=True)
+    for name in POOLED:
+        text = (workspace.root / f"results/pooled/{name}.csv").read_text()
+        assert "inf" not in text.lower().replace("info", "") and "nan" not in text.lower(), name
+        assert "SYN-" not in text
+    meta = pd.read_csv(workspace.root / "results/pooled/meta_analysis.csv")
+    primary = meta[meta["primary"] == "yes"]
+    assert set(primary[["measure", "method", "test"]].itertuples(index=False, name=None)) == {
+        ("MD", "REML", "hksj")
+    }
+    assert len(meta) == 2 * 8 * 2 * 7
+
+
+def test_excluded_site_is_shown_in_every_pooled_output(workspace):
+    workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
+    workspace.set_config(**{"validation.on_invalid_site": "exclude"})
+    workspace.snakemake(check=True)
+    meta = pd.read_csv(workspace.root / "results/pooled/meta_analysis.csv", keep_default_na=False)
+    assert meta["excluded_sites"].str.contains("northgate: invalid data").all()
+    assert (meta.loc[meta["k"] > 0, "k"] == 5).all()
+    combined = pd.read_csv(
+        workspace.root / "results/pooled/combined_tests.csv", keep_default_na=False
+    )
+    assert combined["excluded_sites"].str.contains("northgate: invalid data").all()

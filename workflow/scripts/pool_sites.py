@@ -1,0 +1,30 @@
+"""Pool every site: meta-analyses, weights, leave-one-out, cumulative and combined tests."""
+
+from revmentor.core.logs import step_logging
+from revmentor.core.summary_format import read_summary
+from revmentor.core.tables import write_csv
+from revmentor.pooling.combined import combined_tests
+from revmentor.pooling.consortium import (
+    all_summaries,
+    cumulative,
+    leave_one_out,
+    meta_table,
+    plan_from,
+)
+from revmentor.validation.policy import excluded_sites, read_overview
+
+with step_logging(snakemake.log[0], "pool_sites") as log:
+    params = snakemake.params
+    excluded = excluded_sites(read_overview(snakemake.input.overview))
+    plan = plan_from(params.roles, params.outcomes, params.enrolled, excluded, params.pooling)
+    summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
+    meta, weights = meta_table(summaries, plan)
+    write_csv(snakemake.output.meta, meta)
+    write_csv(snakemake.output.weights, weights)
+    write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan))
+    write_csv(snakemake.output.cumulative, cumulative(summaries, plan))
+    write_csv(
+        snakemake.output.combined,
+        combined_tests(summaries, plan.roles, plan.outcomes, plan.sites, excluded),
+    )
+    log.info("pooled %d sites (%d excluded)", len(plan.sites) - len(excluded), len(excluded))
