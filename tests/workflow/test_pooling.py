@@ -8,7 +8,16 @@ import pytest
 from tests.reference import load
 
 pytestmark = pytest.mark.slow
-POOLED = ("meta_analysis", "weights", "leave_one_out", "cumulative", "combined_tests")
+POOLED = (
+    "meta_analysis",
+    "weights",
+    "leave_one_out",
+    "cumulative",
+    "combined_tests",
+    "items",
+    "ipd_model",
+    "descriptives",
+)
 
 
 def test_summary_only_consortium_reproduces_metafor(workspace):
@@ -59,6 +68,12 @@ def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(wor
         ("MD", "REML", "hksj")
     }
     assert len(meta) == 2 * 8 * 2 * 7
+    ipd = pd.read_csv(workspace.root / "results/pooled/ipd_model.csv").set_index(
+        ["role", "outcome"]
+    )
+    total = ipd.loc[("mentor", "total")]
+    assert total["k_sites"] == 5 and "oakfield: summary-only site" in total["sites_not_in_model"]
+    assert abs(total["difference"]) < 0.25 * total["se"]
 
 
 def test_excluded_site_is_shown_in_every_pooled_output(workspace):

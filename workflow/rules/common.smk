@@ -55,9 +55,13 @@ def site_items_file(wildcards):
     return [path] if path else []
 
 
+def sites_with_format(data_format):
+    return [site_id for site_id, site in SITES.items() if site.format == data_format]
+
+
 def sites_of_format(data_format):
     """A wildcard pattern matching exactly the sites that send this format."""
-    ids = [site_id for site_id, site in SITES.items() if site.format == data_format]
+    ids = sites_with_format(data_format)
     return "|".join(ids) if ids else "(?!)"
 
 
@@ -74,6 +78,15 @@ def site_summaries(wildcards=None):
     return expand("results/sites/{site}/summary.csv", site=SITE_IDS)
 
 
+def site_item_tables(wildcards=None):
+    return expand("results/sites/{site}/items.csv", site=SITE_IDS)
+
+
+def participant_level_cleans(wildcards=None):
+    """Clean tables of the sites that send participant-level data (for the one-stage model)."""
+    return expand("results/clean/{site}.csv", site=sites_with_format("responses"))
+
+
 def all_outputs():
     return [
         *validation_reports(),
@@ -81,4 +94,6 @@ def all_outputs():
         *site_summaries(),
         *expand("results/sites/{site}/items.csv", site=SITE_IDS),
         "results/pooled/meta_analysis.csv",
+        "results/pooled/items.csv",
+        "results/pooled/ipd_model.csv",
     ]

@@ -3,6 +3,7 @@
 
 localrules:
     pool_sites,
+    pool_items,
 
 
 rule pool_sites:
@@ -24,3 +25,36 @@ rule pool_sites:
         pooling=config["pooling"],
     script:
         "../scripts/pool_sites.py"
+
+
+rule pool_items:
+    input:
+        item_tables=site_item_tables,
+        overview="results/validation/overview.tsv",
+    output:
+        "results/pooled/items.csv",
+    log:
+        "results/logs/pool_items.log",
+    params:
+        roles=INSTRUMENT.roles,
+        sites=SITE_IDS,
+        level=config["pooling"]["level"],
+    script:
+        "../scripts/pool_items.py"
+
+
+rule ipd_model:
+    input:
+        cleans=participant_level_cleans,
+        overview="results/validation/overview.tsv",
+    output:
+        model="results/pooled/ipd_model.csv",
+        descriptives="results/pooled/descriptives.csv",
+    log:
+        "results/logs/ipd_model.log",
+    params:
+        instrument=config["instrument"],
+        summary_sites=sites_with_format("summary"),
+        level=config["pooling"]["level"],
+    script:
+        "../scripts/ipd_model.py"

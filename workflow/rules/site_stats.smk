@@ -1,4 +1,4 @@
-# Stage 2: each site's pre/post statistics and items, in the per-site summary format.
+# Stage 2: each site's pre/post statistics, items, Likert distributions and demographics.
 
 
 rule site_stats:
@@ -8,6 +8,8 @@ rule site_stats:
     output:
         summary="results/sites/{site}/summary.csv",
         item_table="results/sites/{site}/items.csv",
+        likert="results/sites/{site}/likert.csv",
+        demographics="results/sites/{site}/demographics.csv",
     log:
         "results/logs/site_stats/{site}.log",
     wildcard_constraints:
@@ -28,6 +30,8 @@ rule adopt_site_summary:
     output:
         summary="results/sites/{site}/summary.csv",
         item_table="results/sites/{site}/items.csv",
+        likert="results/sites/{site}/likert.csv",
+        demographics="results/sites/{site}/demographics.csv",
     log:
         "results/logs/adopt_site_summary/{site}.log",
     wildcard_constraints:

@@ -153,3 +153,14 @@ def read_items(path):
     from revmentor.core.tables import read_typed_csv
 
     return read_typed_csv(path, ITEMS_COLUMNS, ITEMS_TEXT_COLUMNS, ITEMS_COUNT_COLUMNS)
+
+
+#: Per-site Likert distributions: how many paired participants gave each score.
+LIKERT_COLUMNS = ("site_id", "role", "outcome", "timepoint", "level", "count")
+LIKERT_TEXT_COLUMNS = ("site_id", "role", "outcome", "timepoint")
+LIKERT_COUNT_COLUMNS = ("level", "count")
+
+#: Per-site demographics: participants per level ("not recorded" when missing).
+DEMOGRAPHIC_COLUMNS = ("site_id", "role", "variable", "level", "count")
+DEMOGRAPHIC_TEXT_COLUMNS = ("site_id", "role", "variable", "level")
+NOT_RECORDED = "not recorded"

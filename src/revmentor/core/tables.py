@@ -30,8 +30,29 @@ def write_text(path: str | Path, text: str) -> None:
         raise
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell made safe to open in Excel; numbers are left as they are."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    return safe
+
+
 def csv_text(frame: pd.DataFrame, sep: str = ",") -> str:
-    return frame.to_csv(index=False, sep=sep, lineterminator="\n", float_format=FLOAT_FORMAT)
+    return neutralised(frame).to_csv(
+        index=False, sep=sep, lineterminator="\n", float_format=FLOAT_FORMAT
+    )
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> None:

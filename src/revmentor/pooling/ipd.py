@@ -1,0 +1,319 @@
+"""The one-stage analysis: the participants of every participant-level site in one model.
+
+change_ij = μ + b_j + e_ij, with a random intercept b_j ~ N(0, σ²_site) per site j and
+e_ij ~ N(0, σ²), fitted by REML with statsmodels ``MixedLM``: R's
+``nlme::lme(change ~ 1, random = ~1|site, method = "REML")`` and ``lme4::lmer(change ~ 1 +
+(1|site), REML = TRUE)``. Unlike the two-stage meta-analysis it needs no per-site SD, so
+sites with one or two pairs still count.
+
+How statsmodels is made to reproduce R:
+
+- Optimiser: Nelder–Mead first, then BFGS from its optimum with a tight gradient
+  tolerance. BFGS alone, from statsmodels' start (σ²_site = σ²), often steps to a
+  negative √(σ²_site/σ²) and stops with "precision loss"; Nelder–Mead alone stops at about
+  1e-4. Together they agree with nlme to about 1e-11.
+- Standard error: the GLS one given the fitted variances, √(1/Σ n_j/(σ² + n_j σ²_site)),
+  as nlme and lme4 report it. statsmodels' ``bse_fe`` instead inverts the whole observed
+  Hessian, whose fixed × variance cross term is not zero in unbalanced data (about 8e-6
+  relative larger on the reference data).
+- Boundary: statsmodels optimises √(σ²_site/σ²), whose gradient vanishes at 0, so at the
+  boundary it only creeps towards 0 (stopping anywhere from 1e-10 to 1e-4) and warns.
+  The sign of the REML slope at σ²_site = 0 decides the boundary instead; there the REML
+  fit is exactly the intercept-only OLS fit.
+
+Quartiles of the pooled participants use the SPSS (type 6) definition, so they can be set
+beside the original study's medians (total 23 before, 29 after).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.tables import typed_frame
+from revmentor.pooling.meta import meta_analysis
+from revmentor.stats.pairs import role_pairs
+from revmentor.stats.site_summary import quantiles
+
+CHANGE_COLUMNS = ("site_id", "change")
+MIXED_MODEL_KEYS = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "between_site_variance",
+    "residual_variance",
+    "k_sites",
+    "n_participants",
+    "converged",
+    "note",
+)
+DESCRIPTIVE_COLUMNS = (
+    "role",
+    "outcome",
+    "k_sites",
+    "n_pairs",
+    "median_pre",
+    "q1_pre",
+    "q3_pre",
+    "median_post",
+    "q1_post",
+    "q3_post",
+)
+FORMULA = "change ~ 1"
+START_OPTIMISER = "nm"
+POLISH_OPTIMISER = "bfgs"
+GRADIENT_TOLERANCE = 1e-8
+MAX_ITERATIONS = 1000
+NO_WITHIN_SITE_VARIATION = 1e-12
+
+NOTE_NO_PARTICIPANTS = "no participants"
+NOTE_ONE_PARTICIPANT = "one participant: no variance, standard error or interval"
+NOTE_CONSTANT = "every change is the same: no variance to model, no standard error or interval"
+NOTE_ONE_SITE = "one site: no between-site variance; intercept-only OLS"
+NOTE_NO_REPLICATION = (
+    "no site has two participants: site and residual variance cannot be separated; "
+    "intercept-only OLS"
+)
+NOTE_NO_WITHIN = "no variation within any site: the residual variance is 0, model not fitted"
+NOTE_BOUNDARY = (
+    "REML puts the between-site variance on the boundary (0): the fit is intercept-only OLS"
+)
+NOTE_NOT_CONVERGED = "REML did not converge: the estimates are the optimiser's last values"
+
+
+def change_scores(
+    cleans: Mapping[str, pd.DataFrame], instrument: Instrument, role: str, outcome: str
+) -> pd.DataFrame:
+    """Post − pre of every complete pair of one role × outcome, one row per participant,
+    keyed by the site (``cleans`` maps site id to its clean table)."""
+    frames = [
+        pd.DataFrame(
+            {
+                "site_id": site,
+                "change": role_pairs(clean, role, instrument)[outcome].differences,
+            },
+            columns=list(CHANGE_COLUMNS),
+        )
+        for site, clean in cleans.items()
+    ]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame({"site_id": pd.Series(dtype=object), "change": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _result(
+    estimate: float | None = None,
+    se: float | None = None,
+    level: float = 0.95,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A full record: every key present, the normal CI from the estimate and its SE."""
+    record: dict[str, Any] = dict.fromkeys(MIXED_MODEL_KEYS)
+    record.update({"estimate": estimate, "se": se, "converged": True, "note": ""}, **fields)
+    if estimate is not None and se is not None:
+        half = stats.norm.ppf(0.5 + level / 2) * se
+        record["ci_low"], record["ci_high"] = float(estimate - half), float(estimate + half)
+    return record
+
+
+def reml_slope_at_zero(changes: pd.DataFrame) -> float:
+    """Slope at λ = 0 of the profiled REML criterion (−2 restricted log-likelihood) in
+    λ = σ²_site/σ²: (N − 1)·q'(0)/q(0) + N − Σn_j²/N with q'(0) = −Σ S_j², S_j the sum
+    of site j's deviations from the overall mean. A slope ≥ 0 puts the REML estimate of
+    σ²_site on the boundary 0 (the test R's reference solution uses)."""
+    y = changes["change"].to_numpy(dtype=float)
+    deviations = pd.Series(y - y.mean(), index=changes["site_id"].to_numpy())
+    sums = deviations.groupby(level=0).sum().to_numpy()
+    sizes = deviations.groupby(level=0).size().to_numpy(dtype=float)
+    n = len(y)
+    return float(-(n - 1) * np.sum(sums**2) / np.sum(deviations**2) + n - np.sum(sizes**2) / n)
+
+
+def _one_mean(changes: pd.DataFrame, level: float, **fields: Any) -> dict[str, Any]:
+    """Intercept-only OLS: what the model becomes without a between-site variance."""
+    fit = smf.ols(FORMULA, data=changes).fit()
+    return _result(
+        float(fit.params.iloc[0]),
+        float(fit.bse.iloc[0]),
+        level,
+        residual_variance=float(fit.scale),
+        **fields,
+    )
+
+
+def _within_site_sum_of_squares(changes: pd.DataFrame) -> float:
+    site_means = changes.groupby("site_id")["change"].transform("mean")
+    return float(np.sum((changes["change"] - site_means) ** 2))
+
+
+def _reml_fit(
+    changes: pd.DataFrame, level: float, max_iterations: int, **fields: Any
+) -> dict[str, Any]:
+    """The random-intercept model by REML (see the module for the optimiser choice)."""
+    model = smf.mixedlm(FORMULA, changes, groups=changes["site_id"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = model.fit(reml=True, method=[START_OPTIMISER], maxiter=max_iterations)
+        fit = model.fit(
+            start_params=start.params_object,
+            reml=True,
+            method=[POLISH_OPTIMISER],
+            gtol=GRADIENT_TOLERANCE,
+            maxiter=max_iterations,
+        )
+    between, residual = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    sizes = changes.groupby("site_id").size().to_numpy(dtype=float)
+    se = float(np.sqrt(1 / np.sum(sizes / (residual + sizes * between))))
+    return _result(
+        float(fit.fe_params.iloc[0]),
+        se,
+        level,
+        between_site_variance=between,
+        residual_variance=residual,
+        converged=bool(fit.converged),
+        note="" if fit.converged else NOTE_NOT_CONVERGED,
+        **fields,
+    )
+
+
+def mixed_model(
+    changes: pd.DataFrame, level: float = 0.95, max_iterations: int = MAX_ITERATIONS
+) -> dict[str, Any]:
+    """The pooled mean change with a random intercept per site (keys: MIXED_MODEL_KEYS).
+    Data the model cannot be fitted to give a record with a note, never an exception."""
+    changes = changes.loc[:, list(CHANGE_COLUMNS)].astype({"change": float})
+    k, n = changes["site_id"].nunique(), len(changes)
+    sizes = {"k_sites": k, "n_participants": n}
+    if n == 0:
+        return _result(note=NOTE_NO_PARTICIPANTS, **sizes)
+    y = changes["change"].to_numpy()
+    if n == 1:
+        return _result(float(y[0]), note=NOTE_ONE_PARTICIPANT, **sizes)
+    if np.ptp(y) == 0:
+        return _result(
+            float(y[0]),
+            between_site_variance=0.0,
+            residual_variance=0.0,
+            note=NOTE_CONSTANT,
+            **sizes,
+        )
+    if k == 1:
+        return _one_mean(changes, level, note=NOTE_ONE_SITE, **sizes)
+    if n == k:
+        return _one_mean(changes, level, note=NOTE_NO_REPLICATION, **sizes)
+    total = float(np.sum((y - y.mean()) ** 2))
+    if _within_site_sum_of_squares(changes) <= NO_WITHIN_SITE_VARIATION * total:
+        return _result(note=NOTE_NO_WITHIN, **sizes)
+    if reml_slope_at_zero(changes) >= 0:
+        return _one_mean(changes, level, between_site_variance=0.0, note=NOTE_BOUNDARY, **sizes)
+    try:
+        return _reml_fit(changes, level, max_iterations, **sizes)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
+        return _result(
+            converged=False, note=f"the mixed model could not be fitted: {error}", **sizes
+        )
+
+
+def pooled_descriptives(cleans: Mapping[str, pd.DataFrame], instrument: Instrument) -> pd.DataFrame:
+    """Quartiles of the pre and post scores of every paired participant of all
+    participant-level sites together, per role × outcome (SPSS type-6 quartiles)."""
+    records = []
+    for role in instrument.roles:
+        by_site = [role_pairs(clean, role, instrument) for clean in cleans.values()]
+        for outcome in instrument.outcomes:
+            pairs = [site[outcome] for site in by_site]
+            pre = np.concatenate([np.empty(0), *(p.pre for p in pairs)])
+            post = np.concatenate([np.empty(0), *(p.post for p in pairs)])
+            median_pre, q1_pre, q3_pre = quantiles(pre)
+            median_post, q1_post, q3_post = quantiles(post)
+            records.append(
+                {
+                    "role": role,
+                    "outcome": outcome,
+                    "k_sites": sum(p.n > 0 for p in pairs),
+                    "n_pairs": len(pre),
+                    "median_pre": median_pre,
+                    "q1_pre": q1_pre,
+                    "q3_pre": q3_pre,
+                    "median_post": median_post,
+                    "q1_post": q1_post,
+                    "q3_post": q3_post,
+                }
+            )
+    return typed_frame(records, DESCRIPTIVE_COLUMNS, ("role", "outcome"), ("k_sites", "n_pairs"))
+
+
+IPD_COLUMNS = (
+    "role",
+    "outcome",
+    "model",
+    *MIXED_MODEL_KEYS[:-1],
+    "two_stage_estimate",
+    "two_stage_se",
+    "two_stage_ci_low",
+    "two_stage_ci_high",
+    "two_stage_k",
+    "difference",
+    "sites_not_in_model",
+    "note",
+)
+ONE_STAGE = "linear mixed model of the change, random site intercept, REML"
+
+
+def two_stage_same_sites(changes: pd.DataFrame, level: float) -> dict[str, Any]:
+    """The two-stage MD estimate (REML, z) over the very sites and pairs of the one-stage
+    model, so the two can be compared like with like."""
+    groups = changes.groupby("site_id", sort=False)["change"]
+    stats_by_site = groups.agg(["mean", "var", "count"]).dropna()
+    stats_by_site = stats_by_site[(stats_by_site["count"] >= 2) & (stats_by_site["var"] > 0)]
+    if stats_by_site.empty:
+        return {}
+    result = meta_analysis(
+        stats_by_site["mean"].to_numpy(float),
+        (stats_by_site["var"] / stats_by_site["count"]).to_numpy(float),
+        "REML",
+        "z",
+        level,
+    )
+    return {
+        "two_stage_estimate": result.estimate,
+        "two_stage_se": result.se,
+        "two_stage_ci_low": result.ci_low,
+        "two_stage_ci_high": result.ci_high,
+        "two_stage_k": result.k,
+    }
+
+
+def ipd_table(
+    cleans: Mapping[str, pd.DataFrame],
+    instrument: Instrument,
+    not_in_model: Mapping[str, str],
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The one-stage model per role × outcome beside the two-stage MD estimate (REML, z) of
+    the same sites, so that their agreement shows; ``not_in_model`` names the sites
+    (summary-only or excluded) that cannot enter, and why."""
+    left_out = "; ".join(f"{site}: {why}" for site, why in not_in_model.items())
+    records = []
+    for role in instrument.roles:
+        for outcome in instrument.outcomes:
+            changes = change_scores(cleans, instrument, role, outcome)
+            fit = mixed_model(changes, level)
+            record = {"role": role, "outcome": outcome, "model": ONE_STAGE, **fit}
+            record["converged"] = "yes" if fit["converged"] else "no"
+            record.update(two_stage_same_sites(changes, level))
+            if fit["estimate"] is not None and "two_stage_estimate" in record:
+                record["difference"] = fit["estimate"] - record["two_stage_estimate"]
+            record["sites_not_in_model"] = left_out
+            records.append(record)
+    text = ("role", "outcome", "model", "converged", "sites_not_in_model", "note")
+    return typed_frame(records, IPD_COLUMNS, text, ("k_sites", "n_participants", "two_stage_k"))

@@ -1,0 +1,1 @@
+"""Publication outputs: figures built from the pooled and per-site result tables."""

@@ -1,0 +1,850 @@
+"""Publication figures: forest plots (pooled and cumulative) and diverging Likert bars.
+
+Every figure is built in two steps. A pure function turns result rows into a small frozen
+dataclass holding exactly what will be drawn (rows, numbers, labels, footer text), so the
+content of a figure can be tested without pixels. A drawing function turns that dataclass
+into a matplotlib :class:`~matplotlib.figure.Figure` on the Agg canvas, never through
+pyplot's global state, so that workflow scripts can run headless and in parallel.
+
+:func:`save_figure` writes PNG and SVG byte-identically on every run: the SVG id salt,
+the fonts and the file metadata are fixed and no timestamp is written.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import transforms
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Polygon, Rectangle
+
+MINUS = "\u2212"
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
+    "legend.fontsize": 8.5,
+    "axes.unicode_minus": True,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "revmentor-figures",
+    "path.simplify": False,
+}
+PNG_DPI = 200
+AXIS_LABELS = {
+    "MD": "Mean change, post \u2212 pre (scale points)",
+    "SMCC": "Standardised mean change (SMCC)",
+}
+METHOD_NAMES = {
+    "FE": "common effect (inverse variance)",
+    "DL": "DerSimonian\u2013Laird",
+    "REML": "REML",
+    "PM": "Paule\u2013Mandel",
+}
+TEST_NAMES = {"z": "z test", "hksj": "Knapp\u2013Hartung"}
+SITE_COLOUR = "#404040"
+POOLED_COLOUR = "#2166ac"
+REFERENCE_COLOUR = "#d95f02"
+NEUTRAL_COLOUR = "#d9d9d9"
+QUANTILE_METHOD = "weibull"  # SPSS's definition, as in the per-site summaries
+MAX_LABEL_CHARS = 40
+
+
+# --------------------------------------------------------------------------- plot data
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One line of a forest plot; ``None`` marks a value that is not defined for it."""
+
+    label: str
+    n: int | None
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    weight_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class SitesSummary:
+    """Stands in for the site rows when there are too many to draw legibly."""
+
+    n_sites: int
+    n_total: int
+    minimum: float
+    q1: float
+    median: float
+    q3: float
+    maximum: float
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.n_sites:,} sites, n = {self.n_total:,} (not shown one by one): site "
+            f"estimates median {_num(self.median)}, IQR {_num(self.q1)} to {_num(self.q3)}, "
+            f"range {_num(self.minimum)} to {_num(self.maximum)}"
+        )
+
+
+@dataclass(frozen=True)
+class ForestData:
+    """Everything a forest plot shows, in drawing order; no matplotlib objects."""
+
+    title: str
+    axis_label: str
+    label_header: str
+    count_header: str
+    interval_header: str
+    site_rows: tuple[ForestRow, ...]
+    summarised: SitesSummary | None
+    pooled: ForestRow | None
+    prediction: tuple[float, float] | None
+    reference: float | None
+    reference_label: str
+    footer: str
+    weighted: bool = True
+
+
+@dataclass(frozen=True)
+class LikertBar:
+    """One horizontal bar: percentages per level and where each segment starts.
+
+    ``starts`` are the left edges in percent on the diverging axis: levels below the
+    neutral one lie left of zero, the neutral level is centred on zero, higher levels lie
+    right of it. With an even number of levels the boundary between the halves is at zero.
+    """
+
+    outcome: str
+    domain_label: str
+    label: str
+    timepoint: str
+    n: int
+    percents: tuple[float, ...]
+    starts: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LikertData:
+    """The bars of a diverging Likert chart, grouped by domain, pre and post adjacent."""
+
+    title: str
+    levels: tuple[int, ...]
+    level_labels: tuple[str, ...]
+    neutral: int | None
+    bars: tuple[LikertBar, ...]
+    several_labels: bool
+    legend_title: str = "Score"
+
+
+def _missing(value: Any) -> bool:
+    """CSV rows carry NaN (pandas) or None for "not defined"; both mean missing here."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _float(row: Mapping[str, Any], key: str) -> float | None:
+    value = row.get(key)
+    return None if _missing(value) or value == "" else float(value)
+
+
+def _int(row: Mapping[str, Any], key: str) -> int | None:
+    value = _float(row, key)
+    return None if value is None else round(value)
+
+
+def _text(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if _missing(value) else str(value)
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    """Numbers as a journal prints them: fixed decimals and a true minus sign."""
+    if value is None or not math.isfinite(value):
+        return "NA"
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", MINUS)
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return f"[{_num(low)}, {_num(high)}]"
+
+
+def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """Long hospital names would run into the plot; the full name belongs in a table."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
+
+
+def method_text(method: str, test: str) -> str:
+    """Name the estimator and test in words, as the footer and pooled label show them."""
+    return f"{METHOD_NAMES.get(method, method)}, {TEST_NAMES.get(test, test)}"
+
+
+def default_title(row: Mapping[str, Any]) -> str:
+    """A title such as 'Mentors: clinical practice' from the row's own keys.
+
+    Callers with the instrument's domain labels pass ``title`` instead.
+    """
+    role, outcome = _text(row, "role"), _text(row, "outcome").replace("_", " ")
+    return f"{role.capitalize()}s: {outcome}" if role else outcome
+
+
+def heterogeneity_text(row: Mapping[str, Any]) -> str:
+    """τ², I² and Q as reported in meta-analysis papers; a single site has none."""
+    k = _int(row, "k") or 0
+    if k < 2:
+        return "no heterogeneity statistics (one site)"
+    parts = []
+    if _text(row, "method") != "FE":
+        parts.append(f"\u03c4\u00b2 = {_num(_float(row, 'tau2'), 3)}")
+    parts.append(f"I\u00b2 = {_num(_float(row, 'i2'), 1)}%")
+    q_df = _int(row, "q_df")
+    parts.append(
+        f"Q = {_num(_float(row, 'q'))} (df = {q_df if q_df is not None else 'NA'}, "
+        f"{_p_text(_float(row, 'q_p'))})"
+    )
+    return ", ".join(parts)
+
+
+def forest_footer(row: Mapping[str, Any], summarised: SitesSummary | None) -> str:
+    """The line under a forest plot: sizes, heterogeneity, method, exclusions."""
+    k, n = _int(row, "k") or 0, _int(row, "n_participants") or 0
+    method = method_text(_text(row, "method"), _text(row, "test"))
+    parts = [f"k = {k:,}, n = {n:,}; {heterogeneity_text(row)}; {method}."]
+    if summarised is not None:
+        parts.append(summarised.text + ".")
+    excluded = _text(row, "excluded_sites")
+    if excluded:
+        parts.append(f"Sites excluded: {excluded}.")
+    note = _text(row, "note")
+    if note:
+        parts.append(f"Note: {note}.")
+    return " ".join(parts)
+
+
+def prediction_interval(row: Mapping[str, Any]) -> tuple[float, float] | None:
+    """A prediction interval needs τ² from at least 3 sites; a common effect has none."""
+    low, high = _float(row, "pi_low"), _float(row, "pi_high")
+    if (_int(row, "k") or 0) < 3 or _text(row, "method") == "FE":
+        return None
+    return None if low is None or high is None else (low, high)
+
+
+def site_forest_rows(
+    site_rows: pd.DataFrame, site_labels: Mapping[str, str]
+) -> tuple[ForestRow, ...]:
+    return tuple(
+        ForestRow(
+            label=site_labels.get(str(row["site_id"]), str(row["site_id"])),
+            n=_int(row, "n_pairs"),
+            estimate=_float(row, "yi"),
+            ci_low=_float(row, "ci_low"),
+            ci_high=_float(row, "ci_high"),
+            weight_percent=_float(row, "weight_percent"),
+        )
+        for row in site_rows.to_dict("records")
+    )
+
+
+def summarise_sites(rows: Sequence[ForestRow]) -> SitesSummary:
+    """Median, IQR and range of the site estimates, and the participants they cover."""
+    estimates = np.array([r.estimate for r in rows if r.estimate is not None], dtype=float)
+    if estimates.size == 0:
+        estimates = np.array([np.nan])
+    q1, median, q3 = np.quantile(estimates, [0.25, 0.5, 0.75], method=QUANTILE_METHOD)
+    return SitesSummary(
+        n_sites=len(rows),
+        n_total=sum(r.n or 0 for r in rows),
+        minimum=float(np.min(estimates)),
+        q1=float(q1),
+        median=float(median),
+        q3=float(q3),
+        maximum=float(np.max(estimates)),
+    )
+
+
+def reference_text(reference_change: float | None, reference_label: str) -> str:
+    return "" if reference_change is None else f"{reference_label}: {_num(reference_change)}"
+
+
+def forest_data(
+    meta_row: Mapping[str, Any],
+    site_rows: pd.DataFrame,
+    site_labels: Mapping[str, str],
+    reference_change: float | None,
+    max_site_rows: int = 40,
+    *,
+    title: str | None = None,
+    reference_label: str = "Original study",
+    level: float = 0.95,
+) -> ForestData:
+    """The content of one primary forest plot (role × outcome × measure).
+
+    Past ``max_site_rows`` sites the rows would be unreadable, so they are replaced by a
+    :class:`SitesSummary`; the pooled result and its footer are unchanged.
+    """
+    rows = site_forest_rows(site_rows, site_labels)
+    summarised = summarise_sites(rows) if len(rows) > max_site_rows else None
+    estimate = _float(meta_row, "estimate")
+    pooled = ForestRow(
+        label=f"Pooled ({METHOD_NAMES.get(_text(meta_row, 'method'), 'model')})",
+        n=_int(meta_row, "n_participants"),
+        estimate=estimate,
+        ci_low=_float(meta_row, "ci_low"),
+        ci_high=_float(meta_row, "ci_high"),
+        weight_percent=100.0 if rows else None,
+    )
+    return ForestData(
+        title=title or default_title(meta_row),
+        axis_label=AXIS_LABELS.get(_text(meta_row, "measure"), _text(meta_row, "measure")),
+        label_header="Site",
+        count_header="n",
+        interval_header=f"Estimate [{level:.0%} CI]",
+        site_rows=() if summarised else rows,
+        summarised=summarised,
+        pooled=pooled if estimate is not None else None,
+        prediction=prediction_interval(meta_row),
+        reference=reference_change,
+        reference_label=reference_text(reference_change, reference_label),
+        footer=forest_footer(meta_row, summarised),
+    )
+
+
+def thin_indices(n: int, keep: int) -> list[int]:
+    """Evenly spaced positions of ``n`` steps, always the first and the last.
+
+    With ``keep`` ≥ 2 and n > keep the rounded positions are more than one step apart,
+    so exactly ``keep`` distinct steps remain. Fewer than two cannot hold both ends.
+    """
+    keep = max(keep, 2)
+    if n <= keep:
+        return list(range(n))
+    return sorted({round(x) for x in np.linspace(0, n - 1, keep)})
+
+
+def cumulative_row(row: Mapping[str, Any], site_labels: Mapping[str, str]) -> ForestRow:
+    site = _text(row, "site_id")
+    enrolled = f" ({_text(row, 'enrolled')})" if _text(row, "enrolled") else ""
+    name = _short(site_labels.get(site, site), MAX_LABEL_CHARS - 2 - len(enrolled))
+    label = f"+ {name}{enrolled}"
+    return ForestRow(
+        label=label,
+        n=_int(row, "k"),
+        estimate=_float(row, "estimate"),
+        ci_low=_float(row, "ci_low"),
+        ci_high=_float(row, "ci_high"),
+    )
+
+
+def cumulative_footer(rows: pd.DataFrame, shown: int) -> str:
+    first = rows.iloc[0] if len(rows) else {}
+    method = method_text(_text(first, "method"), _text(first, "test"))
+    text = (
+        "Cumulative meta-analysis in order of enrolment: each row pools every site up to "
+        f"and including the one it adds ({method}); k = sites pooled."
+    )
+    if shown < len(rows):
+        text += (
+            f" Showing {shown:,} of {len(rows):,} steps, evenly thinned; the first and the "
+            "last step are always shown."
+        )
+    return text
+
+
+def cumulative_data(
+    cumulative_rows: pd.DataFrame,
+    site_labels: Mapping[str, str],
+    reference_change: float | None,
+    max_site_rows: int = 40,
+    *,
+    title: str | None = None,
+    reference_label: str = "Original study",
+    level: float = 0.95,
+) -> ForestData:
+    """The cumulative analysis as a forest plot: one row per enrolment step, equal markers.
+
+    Steps are drawn in ``step`` order; past ``max_site_rows`` they are thinned evenly so
+    that the plot stays legible while its start and its end (the full pooled result) stay.
+    """
+    ordered = cumulative_rows.sort_values("step", kind="stable").reset_index(drop=True)
+    keep = thin_indices(len(ordered), max_site_rows)
+    rows = tuple(cumulative_row(ordered.iloc[i], site_labels) for i in keep)
+    first = ordered.iloc[0] if len(ordered) else {}
+    return ForestData(
+        title=title or f"{default_title(first)} \u2013 cumulative".strip(" \u2013"),
+        axis_label=AXIS_LABELS.get(_text(first, "measure"), _text(first, "measure")),
+        label_header="Site added (enrolled)",
+        count_header="k",
+        interval_header=f"Estimate [{level:.0%} CI]",
+        site_rows=rows,
+        summarised=None,
+        pooled=None,
+        prediction=None,
+        reference=reference_change,
+        reference_label=reference_text(reference_change, reference_label),
+        footer=cumulative_footer(ordered, len(rows)),
+        weighted=False,
+    )
+
+
+def neutral_level(levels: Sequence[int]) -> int | None:
+    """The middle level of an odd-length scale; an even scale has no neutral answer."""
+    return levels[len(levels) // 2] if len(levels) % 2 else None
+
+
+def diverging_starts(percents: Sequence[float], levels: Sequence[int]) -> tuple[float, ...]:
+    """Left edges of the segments so that the neutral level is split evenly across zero."""
+    half = len(levels) // 2
+    below = sum(percents[:half])
+    middle = percents[half] if len(levels) % 2 else 0.0
+    edges = np.concatenate([[0.0], np.cumsum(percents)])[:-1] - below - middle / 2
+    return tuple(float(x) for x in edges)
+
+
+def bar_percents(counts: Sequence[float]) -> tuple[int, tuple[float, ...]]:
+    """(n, percent per level) from counts in level order; an empty bar is all 0%."""
+    n = int(sum(counts))
+    if n == 0:
+        return 0, tuple(0.0 for _ in counts)
+    return n, tuple(float(100.0 * c / n) for c in counts)
+
+
+def _ordered(values: Sequence[str], preferred: Sequence[str]) -> list[str]:
+    """``preferred`` first (in its order), then anything else in order of appearance."""
+    present = list(dict.fromkeys(values))
+    return [v for v in preferred if v in present] + [v for v in present if v not in preferred]
+
+
+def likert_data(
+    counts: pd.DataFrame,
+    domain_labels: Mapping[str, str],
+    levels: Sequence[int],
+    *,
+    timepoints: Sequence[str] = ("pre", "post"),
+    level_labels: Mapping[int, str] | None = None,
+    title: str = "Confidence per domain, before and after (% of answers)",
+) -> LikertData:
+    """Diverging-bar content: one bar per domain × label × timepoint, percents per level.
+
+    Raises ``ValueError`` for a level outside ``levels``: silently dropping it would make
+    the percentages describe answers that are not all there.
+    """
+    levels = tuple(int(level) for level in levels)
+    unknown = sorted(set(counts["level"].astype(int)) - set(levels))
+    if unknown:
+        raise ValueError(f"levels {unknown} are not on the scale {levels}")
+    frame = counts.assign(
+        level=counts["level"].astype(int),
+        outcome=counts["outcome"].astype(str),
+        label=counts["label"].astype(str),
+        timepoint=counts["timepoint"].astype(str),
+    )
+    table = frame.pivot_table(
+        index=["outcome", "label", "timepoint"], columns="level", values="count", aggfunc="sum"
+    ).reindex(columns=list(levels))
+    bars = []
+    for outcome in _ordered(frame["outcome"].tolist(), list(domain_labels)):
+        for label in _ordered(frame["label"].tolist(), []):
+            for timepoint in _ordered(frame["timepoint"].tolist(), timepoints):
+                key = (outcome, label, timepoint)
+                found = table.loc[key].fillna(0).tolist() if key in table.index else []
+                n, percents = bar_percents(found or [0.0] * len(levels))
+                bars.append(
+                    LikertBar(
+                        outcome=outcome,
+                        domain_label=domain_labels.get(outcome, outcome),
+                        label=label,
+                        timepoint=timepoint,
+                        n=n,
+                        percents=percents,
+                        starts=diverging_starts(percents, levels),
+                    )
+                )
+    names = level_labels or {}
+    return LikertData(
+        title=title,
+        levels=levels,
+        level_labels=tuple(names.get(level, str(level)) for level in levels),
+        neutral=neutral_level(levels),
+        bars=tuple(bars),
+        several_labels=frame["label"].nunique() > 1,
+        legend_title=f"Score ({levels[0]} = lowest, {levels[-1]} = highest)" if levels else "",
+    )
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+@contextmanager
+def figure_style() -> Iterator[None]:
+    """matplotlib's defaults plus :data:`STYLE`, ignoring any user ``matplotlibrc``.
+
+    Used while drawing and again while saving, because tick labels are only made at save
+    time; a machine's local style file must not change a published figure's bytes.
+    """
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(STYLE)
+        yield
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on its own Agg canvas, outside pyplot, so nothing global is touched."""
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def forest_height(n_rows: int) -> float:
+    """Height grows with the rows so each stays readable, within a printable page."""
+    return float(min(max(2.3 + 0.27 * n_rows, 3.6), 15.0))
+
+
+@dataclass(frozen=True)
+class _Line:
+    y: float
+    kind: str  # header, site, summary, pooled, prediction
+    row: ForestRow | None = None
+
+
+def forest_layout(data: ForestData) -> list[_Line]:
+    """Vertical positions (row 0 at the top) of the header, sites, diamond and PI."""
+    lines = [_Line(0, "header")]
+    lines += [_Line(i + 1, "site", row) for i, row in enumerate(data.site_rows)]
+    if data.summarised is not None:
+        lines.append(_Line(1, "summary"))
+    y = len(lines) + 0.6
+    if data.pooled is not None:
+        lines.append(_Line(y, "pooled", data.pooled))
+        y += 1
+    if data.prediction is not None:
+        lines.append(_Line(y, "prediction"))
+    return lines
+
+
+def forest_limits(data: ForestData) -> tuple[float, float]:
+    """An x range holding every interval, zero and the reference, with a margin."""
+    values = [0.0] + ([data.reference] if data.reference is not None else [])
+    for row in (*data.site_rows, *([data.pooled] if data.pooled else [])):
+        values += [v for v in (row.estimate, row.ci_low, row.ci_high) if v is not None]
+    if data.summarised is not None:
+        values += [data.summarised.minimum, data.summarised.maximum]
+    if data.prediction is not None:
+        values += list(data.prediction)
+    finite = [v for v in values if math.isfinite(v)]
+    low, high = min(finite), max(finite)
+    pad = 0.06 * (high - low) if high > low else 0.5
+    return low - pad, high + pad
+
+
+def _draw_site(ax: Any, y: float, row: ForestRow, size: float) -> None:
+    if row.ci_low is not None and row.ci_high is not None:
+        ax.plot([row.ci_low, row.ci_high], [y, y], color=SITE_COLOUR, lw=1.0)
+    if row.estimate is not None:
+        ax.scatter([row.estimate], [y], s=size, marker="s", color=SITE_COLOUR, zorder=3)
+
+
+def _marker_sizes(data: ForestData) -> list[float]:
+    """Square area proportional to weight (as in metafor), equal when unweighted."""
+    weights = [r.weight_percent or 0.0 for r in data.site_rows]
+    largest = max(weights, default=0.0)
+    if not data.weighted or largest <= 0:
+        return [28.0 for _ in data.site_rows]
+    return [10.0 + 150.0 * w / largest for w in weights]
+
+
+def _draw_summary(ax: Any, y: float, summary: SitesSummary) -> None:
+    ax.plot([summary.minimum, summary.maximum], [y, y], color=SITE_COLOUR, lw=1.0)
+    ax.add_patch(
+        Rectangle(
+            (summary.q1, y - 0.25),
+            summary.q3 - summary.q1,
+            0.5,
+            facecolor="#bdbdbd",
+            edgecolor=SITE_COLOUR,
+            zorder=3,
+        )
+    )
+    ax.plot([summary.median] * 2, [y - 0.25, y + 0.25], color=SITE_COLOUR, lw=1.5, zorder=4)
+
+
+def _draw_diamond(ax: Any, y: float, row: ForestRow) -> None:
+    if row.estimate is None or row.ci_low is None or row.ci_high is None:
+        return
+    points = [(row.ci_low, y), (row.estimate, y - 0.35), (row.ci_high, y), (row.estimate, y + 0.35)]
+    ax.add_patch(Polygon(points, closed=True, color=POOLED_COLOUR, zorder=3))
+
+
+def _draw_prediction(ax: Any, y: float, interval: tuple[float, float]) -> None:
+    low, high = interval
+    ax.plot([low, high], [y, y], color=POOLED_COLOUR, lw=1.2)
+    ax.plot([low, low], [y - 0.2, y + 0.2], color=POOLED_COLOUR, lw=1.2)
+    ax.plot([high, high], [y - 0.2, y + 0.2], color=POOLED_COLOUR, lw=1.2)
+
+
+def _draw_reference(ax: Any, data: ForestData, limits: tuple[float, float]) -> None:
+    ax.axvline(0.0, color="black", lw=0.8, zorder=1)
+    if data.reference is None:
+        return
+    ax.axvline(data.reference, color=REFERENCE_COLOUR, lw=1.2, ls="--", zorder=1)
+    share = (data.reference - limits[0]) / (limits[1] - limits[0])
+    align = "left" if share < 0.3 else "right" if share > 0.7 else "center"
+    ax.text(
+        data.reference,
+        0,
+        data.reference_label,
+        color=REFERENCE_COLOUR,
+        ha=align,
+        va="center",
+        fontsize=8,
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+    )
+
+
+def _row_texts(line: _Line, data: ForestData) -> tuple[str, str, str, str]:
+    """(label, count, weight, estimate [CI]) printed beside a row."""
+    if line.kind == "header":
+        weight = "Weight" if data.weighted else ""
+        return data.label_header, data.count_header, weight, data.interval_header
+    if line.kind == "summary" and data.summarised is not None:
+        s = data.summarised
+        return (
+            f"{s.n_sites:,} sites (summarised)",
+            f"{s.n_total:,}",
+            "",
+            f"median {_num(s.median)} [IQR {_num(s.q1)}, {_num(s.q3)}]",
+        )
+    if line.kind == "prediction" and data.prediction is not None:
+        return "Prediction interval", "", "", _interval(*data.prediction)
+    row = line.row
+    assert row is not None
+    weight = f"{row.weight_percent:.1f}%" if data.weighted and row.weight_percent else ""
+    estimate = "no estimate" if row.estimate is None else _num(row.estimate)
+    interval = "" if row.estimate is None else " " + _interval(row.ci_low, row.ci_high)
+    count = "" if row.n is None else f"{row.n:,}"
+    return _short(row.label), count, weight, estimate + interval
+
+
+def _write_columns(left: Any, right: Any, lines: list[_Line], data: ForestData) -> None:
+    for line in lines:
+        label, count, weight, estimate = _row_texts(line, data)
+        bold = "bold" if line.kind in ("header", "pooled") else "normal"
+        for ax, x, text, ha in (
+            (left, 0.0, label, "left"),
+            (left, 0.98, count, "right"),
+            (right, 0.25, weight, "right"),
+            (right, 0.98, estimate, "right"),
+        ):
+            ax.text(
+                x,
+                line.y,
+                text,
+                ha=ha,
+                va="center",
+                fontweight=bold,
+                transform=transforms.blended_transform_factory(ax.transAxes, ax.transData),
+            )
+
+
+def _forest_axes(figure: Figure, n_lines: float) -> tuple[Any, Any, Any]:
+    grid = figure.add_gridspec(1, 3, width_ratios=[3.4, 4.4, 2.2], wspace=0.03)
+    middle = figure.add_subplot(grid[0, 1])
+    left = figure.add_subplot(grid[0, 0], sharey=middle)
+    right = figure.add_subplot(grid[0, 2], sharey=middle)
+    for ax in (left, right):
+        ax.axis("off")
+    for side in ("left", "right", "top"):
+        middle.spines[side].set_visible(False)
+    middle.tick_params(axis="y", left=False, labelleft=False)
+    middle.set_ylim(n_lines + 0.6, -0.7)
+    return left, middle, right
+
+
+def _footer_lines(footer: str, width: float) -> list[str]:
+    return textwrap.wrap(footer, width=int(width * 15))
+
+
+def draw_forest(data: ForestData) -> Figure:
+    """A forest plot: site squares and CIs, the pooled diamond, the PI, text columns."""
+    lines = forest_layout(data)
+    width = 11.0
+    footer = _footer_lines(data.footer, width)
+    height = forest_height(len(lines)) + 0.16 * len(footer)
+    with figure_style():
+        figure = new_figure(width, height)
+        left, middle, right = _forest_axes(figure, max(line.y for line in lines))
+        limits = forest_limits(data)
+        sizes = iter(_marker_sizes(data))
+        for line in lines:
+            if line.kind == "site" and line.row is not None:
+                _draw_site(middle, line.y, line.row, next(sizes))
+            elif line.kind == "summary" and data.summarised is not None:
+                _draw_summary(middle, line.y, data.summarised)
+            elif line.kind == "pooled" and line.row is not None:
+                _draw_diamond(middle, line.y, line.row)
+            elif line.kind == "prediction" and data.prediction is not None:
+                _draw_prediction(middle, line.y, data.prediction)
+        _draw_reference(middle, data, limits)
+        middle.set_xlim(*limits)
+        middle.set_xlabel(data.axis_label)
+        _write_columns(left, right, lines, data)
+        _frame_figure(figure, data.title, footer, height)
+    return figure
+
+
+def _frame_figure(figure: Figure, title: str, footer: list[str], height: float) -> None:
+    """Title on top, footer at the bottom, margins fixed in inches so text never clips."""
+    bottom = (0.62 + 0.16 * len(footer)) / height
+    figure.subplots_adjust(left=0.02, right=0.98, top=1 - 0.5 / height, bottom=bottom)
+    figure.text(0.02, 1 - 0.22 / height, title, fontsize=11, fontweight="bold", va="center")
+    figure.text(0.02, 0.1 / height, "\n".join(footer), fontsize=8, va="bottom", color="#333333")
+
+
+def likert_colours(n_levels: int) -> list[str]:
+    """Brewer RdBu (colour-blind safe), light grey for the neutral middle level."""
+    cmap = matplotlib.colormaps["RdBu"]
+    colours = [matplotlib.colors.to_hex(cmap(x)) for x in np.linspace(0.08, 0.92, n_levels)]
+    if n_levels % 2:
+        colours[n_levels // 2] = NEUTRAL_COLOUR
+    return colours
+
+
+def likert_positions(data: LikertData) -> tuple[list[float], list[tuple[float, str]]]:
+    """y of each bar and of each domain heading; bars of one domain sit together."""
+    ys: list[float] = []
+    headings: list[tuple[float, str]] = []
+    y = 0.0
+    previous = None
+    for bar in data.bars:
+        if bar.outcome != previous:
+            y += 0.6 if previous is not None else 0.0
+            headings.append((y, bar.domain_label))
+            y += 1.0
+            previous = bar.outcome
+        ys.append(y)
+        y += 1.0
+    return ys, headings
+
+
+def _bar_label(bar: LikertBar, several: bool) -> str:
+    who = f"{_short(bar.label, 28)}, " if several else ""
+    return f"{who}{bar.timepoint} (n = {bar.n:,})"
+
+
+def _text_colour(hex_colour: str) -> str:
+    red, green, blue = matplotlib.colors.to_rgb(hex_colour)
+    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.55 else "white"
+
+
+def _draw_bar(ax: Any, y: float, bar: LikertBar, colours: list[str]) -> None:
+    for start, width, colour in zip(bar.starts, bar.percents, colours, strict=True):
+        if width <= 0:
+            continue
+        ax.barh(y, width, left=start, height=0.78, color=colour, edgecolor="white", lw=0.5)
+        if width >= 7:
+            ax.text(
+                start + width / 2,
+                y,
+                f"{width:.0f}",
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                color=_text_colour(colour),
+            )
+
+
+def draw_likert(data: LikertData) -> Figure:
+    """Diverging stacked bars: low levels left of zero, neutral split, high levels right."""
+    ys, headings = likert_positions(data)
+    bottom = (ys[-1] if ys else 0.0) + 0.6
+    height = float(min(max(1.6 + 0.24 * (bottom + 1), 3.0), 16.0))
+    colours = likert_colours(len(data.levels))
+    tick_labels = [_bar_label(bar, data.several_labels) for bar in data.bars]
+    width = 9.0
+    left = (0.25 + 0.075 * max((len(label) for label in tick_labels), default=10)) / width
+    with figure_style():
+        figure = new_figure(width, height)
+        ax = figure.add_subplot(1, 1, 1)
+        for y, bar in zip(ys, data.bars, strict=True):
+            _draw_bar(ax, y, bar, colours)
+        for y, heading in headings:
+            ax.text(-99, y, heading, ha="left", va="center", fontweight="bold")
+        ax.axvline(0, color="black", lw=0.8, zorder=0.5)  # behind bars: keeps % readable
+        ax.set_yticks(ys, tick_labels)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(-100, 100)
+        ax.set_ylim(bottom, -0.7)
+        ticks = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
+        ax.set_xticks(ticks, [f"{abs(t)}%" for t in ticks])
+        ax.set_xlabel("Percentage of answers (neutral level split across zero)")
+        for side in ("right", "top"):
+            ax.spines[side].set_visible(False)
+        handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5) for c in colours]
+        figure.legend(
+            handles,
+            data.level_labels,
+            ncol=len(handles),
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.05 / height),
+            frameon=False,
+            title=data.legend_title,
+        )
+        figure.subplots_adjust(left=left, right=0.96, top=1 - 0.5 / height, bottom=1.2 / height)
+        figure.text(
+            0.02, 1 - 0.22 / height, data.title, fontsize=11, fontweight="bold", va="center"
+        )
+    return figure
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def save_figure(figure: Figure, path_without_suffix: Path) -> list[Path]:
+    """Write ``.png`` (200 dpi) and ``.svg``, byte-identical on every run, then close.
+
+    The SVG id salt would otherwise be a fresh UUID per save and the SVG would carry
+    today's date; PNG text chunks hold only the fixed ``Software`` entry.
+    """
+    path_without_suffix = Path(path_without_suffix)
+    path_without_suffix.parent.mkdir(parents=True, exist_ok=True)
+    png = path_without_suffix.with_name(path_without_suffix.name + ".png")
+    svg = path_without_suffix.with_name(path_without_suffix.name + ".svg")
+    software = f"matplotlib {matplotlib.__version__}"
+    with figure_style():
+        figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": software})
+        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": software})
+    close_figure(figure)
+    return [png, svg]
+
+
+def close_figure(figure: Figure) -> None:
+    """Unregister the figure from pyplot if a caller made it there; ours are unmanaged.
+
+    The figure is not cleared, so saving it again still gives the same files.
+    """
+    from matplotlib import pyplot
+
+    pyplot.close(figure)

@@ -1,0 +1,90 @@
+"""Tables for people: the same rows as the CSV, formatted, as Markdown and as HTML.
+
+Numbers are rounded for reading only (the CSV keeps 12 significant digits); p-values
+below 0.001 read "<0.001". Text is escaped for Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+DEFAULT_DECIMALS = 2
+P_DECIMALS = 3
+P_FLOOR = 0.001
+
+
+def format_value(value: object, decimals: int, is_p: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if is_p:
+            return "<0.001" if value < P_FLOOR else f"{value:.{P_DECIMALS}f}"
+        return f"{value:.{decimals}f}"
+    return str(value)
+
+
+def display_frame(
+    frame: pd.DataFrame,
+    decimals: Mapping[str, int] | None = None,
+    p_columns: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Every cell as display text; columns renamed to their human labels."""
+    decimals = decimals or {}
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        places = decimals.get(column, DEFAULT_DECIMALS)
+        is_p = column in p_columns
+        shown[column] = [
+            format_value(value.item() if hasattr(value, "item") else value, places, is_p)
+            for value in frame[column].astype(object)
+        ]
+    return shown.rename(columns=dict(labels or {}))
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(shown: pd.DataFrame, title: str, notes: Sequence[str] = ()) -> str:
+    lines = [f"# {title}", ""]
+    header = [_markdown_cell(str(column)) for column in shown.columns]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for row in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(_markdown_cell(str(cell)) for cell in row) + " |")
+    if notes:
+        lines += ["", *[f"- {note}" for note in notes]]
+    return "\n".join(lines) + "\n"
+
+
+STYLE = (
+    "body{font-family:sans-serif;margin:1.5em}"
+    "table{border-collapse:collapse;font-size:0.9em}"
+    "th,td{border:1px solid #bbb;padding:0.25em 0.5em;text-align:right}"
+    "th{background:#eef3f8}td:first-child,th:first-child{text-align:left}"
+)
+
+
+def html_table(shown: pd.DataFrame, title: str, notes: Sequence[str] = ()) -> str:
+    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in shown.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>\n"
+        for row in shown.itertuples(index=False)
+    )
+    notes_html = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        f"{body}</tbody>\n</table>\n"
+        + (f"<ul>{notes_html}</ul>\n" if notes else "")
+        + "</body></html>\n"
+    )

@@ -1,0 +1,278 @@
+"""The consortium's tables: the replication table, sites, participants ("Table 1") and items.
+
+Each builder is a pure function of the pooled and per-site files; each returns the CSV
+rows. Column meanings and rules are in docs/codebook.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from revmentor.core.summary_format import NOT_RECORDED
+from revmentor.core.tables import typed_frame
+from revmentor.report.verdicts import original_results, verdict
+
+REPLICATION_COLUMNS = (
+    "role",
+    "outcome",
+    "original_median_pre",
+    "original_median_post",
+    "original_p",
+    "pooled_median_pre",
+    "pooled_median_post",
+    "measure",
+    "method",
+    "test",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "p",
+    "i2",
+    "tau2",
+    "k",
+    "n_participants",
+    "same_direction_share",
+    "stratified_wilcoxon_p",
+    "significant_same_direction",
+    "original_in_prediction_interval",
+    "verdict",
+    "verdict_reason",
+)
+REPLICATION_TEXT = (
+    "role",
+    "outcome",
+    "measure",
+    "method",
+    "test",
+    "significant_same_direction",
+    "original_in_prediction_interval",
+    "verdict",
+    "verdict_reason",
+)
+SITES_COLUMNS = (
+    "site_id",
+    "name",
+    "role",
+    "outcome",
+    "n_pairs",
+    "median_pre",
+    "median_post",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "wilcoxon_p",
+    "smcc",
+    "weight_percent",
+    "included",
+    "reason",
+)
+PARTICIPANT_COLUMNS = ("scope", "role", "variable", "level", "count", "suppressed")
+SUPPRESSED, PRIMARY, SECONDARY = "yes", "<{}", "*"
+
+
+def primary_rows(meta: pd.DataFrame) -> pd.DataFrame:
+    return meta[meta["primary"] == "yes"]
+
+
+def _lookup(frame: pd.DataFrame, role: str, outcome: str) -> Mapping[str, Any]:
+    rows = frame[(frame["role"] == role) & (frame["outcome"] == outcome)]
+    return rows.iloc[0].to_dict() if len(rows) else {}
+
+
+def same_direction_share(site_effects: pd.Series, change: float | None) -> float | None:
+    if change is None or change == 0 or site_effects.empty:
+        return None
+    return float(np.mean(np.sign(site_effects.to_numpy(float)) == np.sign(change)))
+
+
+def replication_table(
+    meta: pd.DataFrame,
+    weights: pd.DataFrame,
+    combined: pd.DataFrame,
+    descriptives: pd.DataFrame,
+    original_study: Mapping[str, Any],
+    alpha: float,
+) -> pd.DataFrame:
+    originals = original_results(original_study)
+    stratified = combined[combined["test"] == "stratified_wilcoxon"]
+    records = []
+    for pooled in primary_rows(meta).to_dict("records"):
+        role, outcome, measure = pooled["role"], pooled["outcome"], pooled["measure"]
+        original = originals.get((role, outcome))
+        described = _lookup(descriptives, role, outcome)
+        effects = weights[
+            (weights["role"] == role)
+            & (weights["outcome"] == outcome)
+            & (weights["measure"] == measure)
+            & (weights["method"] == pooled["method"])
+        ]
+        change = original.change if original and measure == "MD" else None
+        records.append(
+            {
+                **{
+                    key: pooled[key]
+                    for key in (
+                        "role",
+                        "outcome",
+                        "measure",
+                        "method",
+                        "test",
+                        "estimate",
+                        "ci_low",
+                        "ci_high",
+                        "pi_low",
+                        "pi_high",
+                        "p",
+                        "i2",
+                        "tau2",
+                        "k",
+                        "n_participants",
+                    )
+                },
+                "original_median_pre": original and original.median_pre,
+                "original_median_post": original and original.median_post,
+                "original_p": original and original.p,
+                "pooled_median_pre": described.get("median_pre"),
+                "pooled_median_post": described.get("median_post"),
+                "same_direction_share": same_direction_share(effects["yi"], change),
+                "stratified_wilcoxon_p": _lookup(stratified, role, outcome).get("p"),
+                **verdict(original, pooled, alpha, measure),
+            }
+        )
+    return typed_frame(records, REPLICATION_COLUMNS, REPLICATION_TEXT, ("k", "n_participants"))
+
+
+def exclusion_reasons(meta_row: Mapping[str, Any]) -> dict[str, str]:
+    """Parse a meta-analysis row's ``excluded_sites`` ("site: reason; ...")."""
+    reasons = {}
+    for part in str(meta_row.get("excluded_sites") or "").split("; "):
+        if ": " in part:
+            site, reason = part.split(": ", 1)
+            reasons[site] = reason
+    return reasons
+
+
+def sites_table(
+    summaries: pd.DataFrame,
+    meta: pd.DataFrame,
+    weights: pd.DataFrame,
+    names: Mapping[str, str],
+    roles: Sequence[str],
+    outcomes: Sequence[str],
+) -> pd.DataFrame:
+    """One row per registered site × role × outcome, included or not (and why not)."""
+    records = []
+    for pooled in primary_rows(meta).to_dict("records"):
+        role, outcome = pooled["role"], pooled["outcome"]
+        reasons = exclusion_reasons(pooled)
+        used = weights[
+            (weights["role"] == role)
+            & (weights["outcome"] == outcome)
+            & (weights["measure"] == pooled["measure"])
+            & (weights["method"] == pooled["method"])
+        ].set_index("site_id")
+        for site_id, name in names.items():
+            row = _site_row(summaries, site_id, role, outcome)
+            records.append(
+                {
+                    "site_id": site_id,
+                    "name": name,
+                    "role": role,
+                    "outcome": outcome,
+                    **row,
+                    "weight_percent": used["weight_percent"].get(site_id),
+                    "included": "yes" if site_id in used.index else "no",
+                    "reason": "" if site_id in used.index else reasons.get(site_id, "not pooled"),
+                }
+            )
+    order = {(r, o): i for i, (r, o) in enumerate((r, o) for r in roles for o in outcomes)}
+    records.sort(key=lambda rec: order.get((rec["role"], rec["outcome"]), 0))
+    text = ("site_id", "name", "role", "outcome", "included", "reason")
+    return typed_frame(records, SITES_COLUMNS, text, ("n_pairs",))
+
+
+def _site_row(summaries: pd.DataFrame, site_id: str, role: str, outcome: str) -> dict:
+    rows = summaries[
+        (summaries["site_id"] == site_id)
+        & (summaries["role"] == role)
+        & (summaries["outcome"] == outcome)
+    ]
+    if rows.empty:
+        return {}
+    row = rows.iloc[0]
+    return {
+        "n_pairs": row["n_pairs"],
+        "median_pre": row["median_pre"],
+        "median_post": row["median_post"],
+        "mean_diff": row["mean_diff"],
+        "ci_low": row["t_ci_low"],
+        "ci_high": row["t_ci_high"],
+        "wilcoxon_p": row["wilcoxon_p"],
+        "smcc": row["smcc"],
+    }
+
+
+def suppress(counts: Sequence[int], min_cell: int) -> list[str]:
+    """Counts from 1 to min_cell − 1 read "<min_cell"; when exactly one cell of a group is
+    hidden, the smallest other non-zero cell is hidden too ("*"), so that the group's
+    shown total cannot reveal it. ``min_cell`` 0 turns suppression off."""
+    shown = [str(count) for count in counts]
+    if min_cell <= 0:
+        return shown
+    primary = [0 < count < min_cell for count in counts]
+    for index, hidden in enumerate(primary):
+        if hidden:
+            shown[index] = PRIMARY.format(min_cell)
+    if sum(primary) == 1:
+        others = [i for i, count in enumerate(counts) if not primary[i] and count > 0]
+        if others:
+            shown[min(others, key=lambda i: (counts[i], i))] = SECONDARY
+    return shown
+
+
+def participants_table(
+    demographics: pd.DataFrame, scopes: Sequence[str], roles: Sequence[str], min_cell: int
+) -> pd.DataFrame:
+    """Table 1: per site and pooled ("all sites"), per role, the participants by level."""
+    records = []
+    frames = [(scope, demographics[demographics["site_id"] == scope]) for scope in scopes]
+    frames.append(("all sites", demographics))
+    for scope, rows in frames:
+        for role in roles:
+            records += _participant_records(scope, rows[rows["role"] == role], role, min_cell)
+    return pd.DataFrame(records, columns=list(PARTICIPANT_COLUMNS))
+
+
+def _participant_records(scope: str, rows: pd.DataFrame, role: str, min_cell: int) -> list:
+    if rows.empty:
+        return []
+    variables = list(dict.fromkeys(rows["variable"]))
+    first = rows[rows["variable"] == variables[0]]
+    total = int(first["count"].sum())
+    [total_shown] = suppress([total], min_cell)
+    records = [_participant(scope, role, "participants", "n", total_shown)]
+    for variable in variables:
+        group = rows[rows["variable"] == variable].groupby("level", sort=False)["count"].sum()
+        levels = [level for level in group.index if level != NOT_RECORDED or group[level] > 0]
+        counts = [int(group[level]) for level in levels]
+        for level, shown in zip(levels, suppress(counts, min_cell), strict=True):
+            records.append(_participant(scope, role, variable, level, shown))
+    return records
+
+
+def _participant(scope: str, role: str, variable: str, level: str, shown: str) -> dict:
+    hidden = shown.startswith("<") or shown == SECONDARY
+    return {
+        "scope": scope,
+        "role": role,
+        "variable": variable,
+        "level": level,
+        "count": shown,
+        "suppressed": SUPPRESSED if hidden else "no",
+    }
