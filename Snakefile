@@ -11,10 +11,14 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/site_stats.smk"
 include: "workflow/rules/pool.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -276,3 +276,96 @@ def _participant(scope: str, role: str, variable: str, level: str, shown: str) -
         "count": shown,
         "suppressed": SUPPRESSED if hidden else "no",
     }
+
+
+ITEM_TABLE_COLUMNS = (
+    "scope",
+    "role",
+    "kind",
+    "item",
+    "level",
+    "n",
+    "count",
+    "percent",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "before_only",
+    "after_only",
+    "paired_p",
+    "paired_test",
+)
+ITEM_TABLE_TEXT = ("scope", "role", "kind", "item", "level", "ci_method", "paired_test")
+ITEM_TABLE_COUNTS = ("n", "count", "before_only", "after_only")
+POOLED_SCOPE = "all sites"
+
+
+def _percent(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else 100 * float(value)
+
+
+def _site_item_record(row: Mapping[str, Any], scope: str) -> dict[str, Any]:
+    keys = {key: row[key] for key in ("role", "kind", "item", "level")}
+    if row["kind"] == "concern_pair":
+        return {
+            "scope": scope,
+            **keys,
+            "n": row["n_pairs"],
+            "before_only": row["before_only"],
+            "after_only": row["after_only"],
+            "paired_p": row["mcnemar_p"],
+            "paired_test": "exact McNemar",
+        }
+    return {
+        "scope": scope,
+        **keys,
+        "n": row["n_answered"],
+        "count": row["count"],
+        "percent": _percent(row["proportion"]),
+        "ci_low": _percent(row["ci_low"]),
+        "ci_high": _percent(row["ci_high"]),
+        "ci_method": "Wilson",
+    }
+
+
+def _pooled_item_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    keys = {key: row[key] for key in ("role", "kind", "item", "level")}
+    if row["kind"] == "concern_pair":
+        return {
+            "scope": POOLED_SCOPE,
+            **keys,
+            "n": row["n_pairs"],
+            "before_only": row["before_only"],
+            "after_only": row["after_only"],
+            "paired_p": row["mcnemar_exact_p"],
+            "paired_test": "Mantel-Haenszel (matched pairs), exact conditional p",
+        }
+    return {
+        "scope": POOLED_SCOPE,
+        **keys,
+        "n": row["n_answered"],
+        "count": row["count"],
+        "percent": _percent(row["re_proportion"]),
+        "ci_low": _percent(row["re_ci_low"]),
+        "ci_high": _percent(row["re_ci_high"]),
+        "ci_method": "random-effects on the logit scale (REML)",
+    }
+
+
+def items_table(
+    site_items: pd.DataFrame, pooled: pd.DataFrame, sites: Sequence[str]
+) -> pd.DataFrame:
+    """The main outcome per site and pooled: anticipated and experienced concerns, benefit
+    and relationship effects."""
+    records = []
+    for row in pooled.to_dict("records"):
+        records.append(_pooled_item_record(row))
+        matches = site_items[
+            (site_items["role"] == row["role"])
+            & (site_items["kind"] == row["kind"])
+            & (site_items["item"] == row["item"])
+            & (site_items["level"] == row["level"])
+        ]
+        by_site = {r["site_id"]: r for r in matches.to_dict("records")}
+        records += [_site_item_record(by_site[site], site) for site in sites if site in by_site]
+    return typed_frame(records, ITEM_TABLE_COLUMNS, ITEM_TABLE_TEXT, ITEM_TABLE_COUNTS)

@@ -1,0 +1,167 @@
+"""Everything the report stage writes, from the pooled and per-site files already loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from revmentor.report import tables
+from revmentor.report.verdicts import original_results
+
+P_COLUMNS = ("p", "original_p", "stratified_wilcoxon_p", "wilcoxon_p", "paired_p")
+
+
+@dataclass(frozen=True)
+class Table:
+    frame: pd.DataFrame
+    title: str
+    notes: tuple[str, ...] = ()
+    decimals: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    roles: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    names: Mapping[str, str]
+    enrolled: Mapping[str, str]
+    original_study: Mapping[str, Any]
+    pooling: Mapping[str, Any]
+    alpha: float
+    min_cell: int
+    site_order: str = "registry"
+    forest_max_sites: int = 40
+
+
+def ordered_sites(settings: Settings, estimates: Mapping[str, float] | None = None) -> list[str]:
+    """Sites in the configured order: registry, enrolment date, name or estimate."""
+    sites = list(settings.names)
+    if settings.site_order == "enrolled":
+        return sorted(sites, key=lambda s: (settings.enrolled.get(s, ""), sites.index(s)))
+    if settings.site_order == "name":
+        return sorted(sites, key=lambda s: (settings.names[s].casefold(), s))
+    if settings.site_order == "estimate" and estimates is not None:
+        return sorted(sites, key=lambda s: (estimates.get(s, np.inf), sites.index(s)))
+    return sites
+
+
+def primary_text(pooling: Mapping[str, Any]) -> str:
+    test = "Knapp-Hartung" if pooling["test"] == "hksj" else "z test"
+    return f"Primary analysis: {pooling['measure']}, {pooling['method']}, {test}."
+
+
+def replication(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    frame = tables.replication_table(
+        frames["meta"],
+        frames["weights"],
+        frames["combined"],
+        frames["descriptives"],
+        settings.original_study,
+        settings.alpha,
+    )
+    notes = (
+        primary_text(settings.pooling),
+        "Original: Raju et al., BMJ Open 2022 (medians; Wilcoxon p as SPSS prints it). "
+        "Pooled medians: all paired participants of participant-level sites.",
+        f"Verdicts at alpha = {settings.alpha}: significant in the original direction (OSC "
+        "2015, Many Labs); original change inside the 95% prediction interval (Patil, Peng & "
+        "Leek 2016); overall rule in docs/codebook.md.",
+    )
+    return Table(frame, "Replication: the original study beside the pooled result", notes)
+
+
+def sites(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    frame = tables.sites_table(
+        frames["summaries"],
+        frames["meta"],
+        frames["weights"],
+        {site: settings.names[site] for site in ordered_sites(settings)},
+        settings.roles,
+        settings.outcomes,
+    )
+    notes = (
+        primary_text(settings.pooling) + " Weights are those of the primary analysis.",
+        "Mean change with its paired-t 95% CI; p: Wilcoxon signed-rank as SPSS prints it; "
+        "effect size: standardised mean change (SMCC).",
+    )
+    return Table(frame, "Per-site results", notes)
+
+
+def participants(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    frame = tables.participants_table(
+        frames["demographics"], ordered_sites(settings), settings.roles, settings.min_cell
+    )
+    rule = (
+        f"Counts from 1 to {settings.min_cell - 1} are shown as <{settings.min_cell}; * marks a "
+        "second count hidden so that a total cannot reveal a small one."
+        if settings.min_cell
+        else "Small-cell suppression is off (disclosure.min_cell = 0)."
+    )
+    notes = (rule, "Summary-only sites send no participant-level data and are not listed.")
+    return Table(frame, "Participants (Table 1)", notes)
+
+
+def items(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    frame = tables.items_table(
+        frames["site_items"], frames["pooled_items"], ordered_sites(settings)
+    )
+    notes = (
+        "Per site: Wilson 95% CI; exact McNemar p for each concern anticipated before and "
+        "experienced after. All sites: random-effects pooled percent (logit, REML); "
+        "Mantel-Haenszel for matched pairs, exact conditional p.",
+    )
+    return Table(frame, "Concerns, benefit and relationship effects", notes)
+
+
+def all_tables(frames: Mapping[str, pd.DataFrame], settings: Settings) -> dict[str, Table]:
+    return {
+        "replication": replication(frames, settings),
+        "sites": sites(frames, settings),
+        "participants": participants(frames, settings),
+        "items": items(frames, settings),
+    }
+
+
+def reference_changes(settings: Settings) -> dict[tuple[str, str], float]:
+    """The original study's change (median post − pre) per role × outcome, where reported."""
+    return {
+        key: result.change
+        for key, result in original_results(settings.original_study).items()
+        if result.change is not None
+    }
+
+
+def headline_outcomes(settings: Settings) -> list[tuple[str, str]]:
+    """The role × outcome pairs the original study reported figures for."""
+    return [
+        (role, outcome)
+        for role, outcome in original_results(settings.original_study)
+        if role in settings.roles and outcome in settings.outcomes
+    ]
+
+
+def p_columns() -> Sequence[str]:
+    return P_COLUMNS
+
+
+TABLE_NAMES = ("replication", "sites", "participants", "items")
+
+
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    """Settings from the plain values a rule passes in ``params`` (so changes are tracked)."""
+    return Settings(
+        roles=tuple(values["roles"]),
+        outcomes=tuple(values["outcomes"]),
+        names=dict(values["names"]),
+        enrolled=dict(values["enrolled"]),
+        original_study=values["original_study"],
+        pooling=values["pooling"],
+        alpha=float(values["report"]["alpha"]),
+        min_cell=int(values["disclosure"]["min_cell"]),
+        site_order=values["report"]["site_order"],
+        forest_max_sites=int(values["report"]["forest_max_sites"]),
+    )

@@ -1,0 +1,112 @@
+"""Which figures the report has, and the content of each (drawn by report.figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from revmentor.report.assemble import Settings, headline_outcomes, ordered_sites, reference_changes
+from revmentor.report.figures import (
+    ForestData,
+    LikertData,
+    cumulative_data,
+    forest_data,
+    likert_data,
+)
+
+POOLED_LABEL = "All sites"
+
+
+def forest_stem(role: str, outcome: str) -> str:
+    return f"forest_{role}_{outcome}"
+
+
+def cumulative_stem(role: str, outcome: str) -> str:
+    return f"cumulative_{role}_{outcome}"
+
+
+def likert_stem(role: str, domain: str) -> str:
+    return f"likert_{role}_{domain}"
+
+
+def figure_stems(settings: Settings, domains: Sequence[str]) -> list[str]:
+    """Every figure file name (without suffix), known before anything runs."""
+    stems = [forest_stem(r, o) for r in settings.roles for o in settings.outcomes]
+    stems += [cumulative_stem(r, o) for r, o in headline_outcomes(settings)]
+    stems += [likert_stem(r, d) for r in settings.roles for d in (*domains, "overview")]
+    return stems
+
+
+def _primary(frame: pd.DataFrame, pooling: Mapping) -> pd.DataFrame:
+    return frame[(frame["measure"] == pooling["measure"]) & (frame["method"] == pooling["method"])]
+
+
+def forest_figures(meta: pd.DataFrame, weights: pd.DataFrame, settings: Settings, level: float):
+    references = reference_changes(settings)
+    chosen = _primary(weights, settings.pooling)
+    figures: dict[str, ForestData] = {}
+    for row in meta[meta["primary"] == "yes"].to_dict("records"):
+        role, outcome = row["role"], row["outcome"]
+        rows = chosen[(chosen["role"] == role) & (chosen["outcome"] == outcome)]
+        estimates = dict(zip(rows["site_id"], rows["yi"], strict=True))
+        order = {site: i for i, site in enumerate(ordered_sites(settings, estimates))}
+        rows = rows.iloc[rows["site_id"].map(order).argsort(kind="stable")]
+        reference = references.get((role, outcome)) if row["measure"] == "MD" else None
+        figures[forest_stem(role, outcome)] = forest_data(
+            row, rows, settings.names, reference, settings.forest_max_sites, level=level
+        )
+    return figures
+
+
+def cumulative_figures(cumulative: pd.DataFrame, settings: Settings, level: float):
+    references = reference_changes(settings)
+    chosen = cumulative[cumulative["measure"] == settings.pooling["measure"]]
+    figures: dict[str, ForestData] = {}
+    for role, outcome in headline_outcomes(settings):
+        rows = chosen[(chosen["role"] == role) & (chosen["outcome"] == outcome)]
+        reference = references.get((role, outcome)) if settings.pooling["measure"] == "MD" else None
+        figures[cumulative_stem(role, outcome)] = cumulative_data(
+            rows, settings.names, reference, settings.forest_max_sites, level=level
+        )
+    return figures
+
+
+def likert_figures(
+    counts: pd.DataFrame,
+    settings: Settings,
+    domain_labels: Mapping[str, str],
+    levels: Sequence[int],
+    timepoints: Sequence[str],
+) -> dict[str, LikertData]:
+    """Per role and domain: all sites pooled, then each site (up to forest_max_sites);
+    and per role an overview of every domain, all sites pooled."""
+    names = {site: settings.names[site] for site in ordered_sites(settings)}
+    shown_sites = list(names)[: settings.forest_max_sites]
+    figures: dict[str, LikertData] = {}
+    for role in settings.roles:
+        of_role = counts[counts["role"] == role]
+        pooled = of_role.groupby(["outcome", "timepoint", "level"], as_index=False, sort=False)[
+            "count"
+        ].sum()
+        pooled["label"] = POOLED_LABEL
+        per_site = of_role[of_role["site_id"].isin(shown_sites)].assign(
+            label=lambda f: f["site_id"].map(names)
+        )
+        for domain, label in domain_labels.items():
+            both = pd.concat([pooled, per_site], ignore_index=True)
+            figures[likert_stem(role, domain)] = likert_data(
+                both[both["outcome"] == domain],
+                {domain: label},
+                levels,
+                timepoints=timepoints,
+                title=f"{label}: {role}s, before and after (% of answers)",
+            )
+        figures[likert_stem(role, "overview")] = likert_data(
+            pooled,
+            domain_labels,
+            levels,
+            timepoints=timepoints,
+            title=f"All domains, all sites: {role}s, before and after (% of answers)",
+        )
+    return figures

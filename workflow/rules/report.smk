@@ -1,0 +1,59 @@
+# Stage 4: tables, figures and the report, with the original study beside the pooled result.
+
+
+localrules:
+    report_tables,
+    report_config,
+
+
+rule report_tables:
+    input:
+        meta="results/pooled/meta_analysis.csv",
+        weights="results/pooled/weights.csv",
+        combined="results/pooled/combined_tests.csv",
+        descriptives="results/pooled/descriptives.csv",
+        pooled_items="results/pooled/items.csv",
+        summaries=site_summaries,
+        site_items=site_item_tables,
+        demographics=site_demographics,
+    output:
+        tables=report_table_files(),
+    log:
+        "results/logs/report_tables.log",
+    params:
+        settings=report_settings(),
+    script:
+        "../scripts/report_tables.py"
+
+
+rule report_figures:
+    input:
+        meta="results/pooled/meta_analysis.csv",
+        weights="results/pooled/weights.csv",
+        cumulative="results/pooled/cumulative.csv",
+        likert=site_likert_tables,
+    output:
+        figures=report_figure_files(),
+    log:
+        "results/logs/report_figures.log",
+    params:
+        settings=report_settings(),
+        instrument=config["instrument"],
+    script:
+        "../scripts/report_figures.py"
+
+
+rule report_config:
+    output:
+        report(
+            "results/report/config_used.yaml",
+            caption="../report/config.rst",
+            category="Configuration",
+        ),
+    log:
+        "results/logs/report_config.log",
+    params:
+        config=config,
+        sites=registry_rows(),
+    script:
+        "../scripts/report_config.py"

@@ -1,0 +1,10 @@
+"""The configuration and site registry this run used, for the report and for auditors."""
+
+import yaml
+
+from revmentor.core.logs import step_logging
+from revmentor.core.tables import write_text
+
+with step_logging(snakemake.log[0], "report_config"):
+    used = {"config": dict(snakemake.params.config), "sites": list(snakemake.params.sites)}
+    write_text(snakemake.output[0], yaml.safe_dump(used, sort_keys=False, allow_unicode=True))

@@ -1,0 +1,30 @@
+"""The replication, sites, participants and items tables, as CSV, Markdown and HTML."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from revmentor.core.logs import step_logging
+from revmentor.core.summary_format import read_items, read_summary
+from revmentor.pooling.consortium import all_summaries
+from revmentor.report.assemble import all_tables, p_columns, settings_from
+from revmentor.report.outputs import write_table
+
+with step_logging(snakemake.log[0], "report_tables") as log:
+    given = snakemake.input
+    frames = {
+        name: pd.read_csv(getattr(given, name), keep_default_na=False, na_values=[""])
+        for name in ("meta", "weights", "combined", "descriptives", "pooled_items")
+    }
+    frames["pooled_items"] = frames["pooled_items"].fillna({"level": ""})
+    frames["summaries"] = all_summaries([read_summary(path) for path in given.summaries])
+    frames["site_items"] = all_summaries([read_items(path) for path in given.site_items])
+    frames["demographics"] = pd.concat(
+        [pd.read_csv(path, dtype={"level": str}) for path in given.demographics], ignore_index=True
+    )
+    folder = Path(snakemake.output.tables[0]).parent
+    for name, table in all_tables(frames, settings_from(snakemake.params.settings)).items():
+        write_table(
+            table.frame, folder / name, table.title, table.notes, table.decimals, p_columns()
+        )
+        log.info("table %s: %d rows", name, len(table.frame))
