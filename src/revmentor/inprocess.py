@@ -1,0 +1,128 @@
+"""The whole analysis in one Python process, with no workflow around it.
+
+It calls the same functions as the workflow's scripts, in the same order, and returns the
+tables instead of writing files. Tests compare it with the workflow's outputs (golden
+tables), and the benchmark uses it as the in-process floor that the workflow is measured
+against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from revmentor.core.config import SITES_SCHEMA, read_yaml
+from revmentor.core.instrument import Instrument
+from revmentor.pooling.combined import combined_tests
+from revmentor.pooling.consortium import all_summaries, meta_table, plan_from
+from revmentor.pooling.ipd import pooled_descriptives
+from revmentor.pooling.items import pooled_items
+from revmentor.report.assemble import Settings, all_tables
+from revmentor.stats.distributions import demographic_counts
+from revmentor.stats.items import site_items
+from revmentor.stats.site_summary import site_summary
+from revmentor.validation.policy import EXCLUDE, invalid_site_message
+from revmentor.validation.registry import Site, read_registry
+from revmentor.validation.site import validate_site, validate_summary_site
+
+
+class InvalidSite(Exception):
+    """Raised under the ``stop`` policy, as the workflow's validation gate does."""
+
+
+@dataclass
+class SiteResults:
+    summaries: list[pd.DataFrame] = field(default_factory=list)
+    items: list[pd.DataFrame] = field(default_factory=list)
+    demographics: list[pd.DataFrame] = field(default_factory=list)
+    cleans: dict[str, pd.DataFrame] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)
+
+
+def _site_step(site: Site, instrument: Instrument, seed: int, results: SiteResults) -> str | None:
+    """Validate and summarise one site; return why it is excluded, if it is."""
+    if site.format == "summary":
+        items_path = Path(site.items_path) if site.items_path else None
+        report, summary, items = validate_summary_site(
+            Path(site.path), items_path, site.as_params(), instrument
+        )
+        if summary is not None:
+            results.summaries.append(summary)
+            results.items.append(items)
+    else:
+        report, clean = validate_site(Path(site.path), site.as_params(), instrument)
+        if clean is not None:
+            results.cleans[site.site_id] = clean
+            results.summaries.append(site_summary(clean, instrument, site.site_id, seed))
+            results.items.append(site_items(clean, instrument, site.site_id))
+            results.demographics.append(demographic_counts(clean, instrument, site.site_id))
+    if report.is_valid:
+        return None
+    return invalid_site_message(report, f"{site.site_id} report")
+
+
+def run_sites(sites: tuple[Site, ...], config: Mapping[str, Any]) -> SiteResults:
+    instrument = Instrument.from_config(config["instrument"])
+    results = SiteResults()
+    for site in sites:
+        problem = _site_step(site, instrument, config["seed"], results)
+        if problem is None:
+            continue
+        if config["validation"]["on_invalid_site"] != EXCLUDE:
+            raise InvalidSite(problem)
+        results.excluded[site.site_id] = "invalid data: see the site's validation report"
+    return results
+
+
+def run_consortium(config: Mapping[str, Any], root: Path) -> dict[str, pd.DataFrame]:
+    """Every pooled table and report table of the consortium described by ``config``."""
+    sites = read_registry(
+        root / config["sites"],
+        root / config["data_root"],
+        allow_absolute=config["allow_absolute_data_paths"],
+        row_schema=read_yaml(root / SITES_SCHEMA),
+    )
+    return analyse(sites, config)
+
+
+def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    instrument = Instrument.from_config(config["instrument"])
+    results = run_sites(sites, config)
+    enrolled = {site.site_id: site.enrolled.isoformat() for site in sites}
+    plan = plan_from(
+        instrument.roles, instrument.outcomes, enrolled, results.excluded, config["pooling"]
+    )
+    summaries = all_summaries(results.summaries)
+    meta, weights = meta_table(summaries, plan)
+    frames = {
+        "meta": meta,
+        "weights": weights,
+        "combined": combined_tests(
+            summaries, plan.roles, plan.outcomes, plan.sites, results.excluded
+        ),
+        "descriptives": pooled_descriptives(results.cleans, instrument),
+        "summaries": summaries,
+        "site_items": all_summaries(results.items),
+        "demographics": pd.concat(results.demographics, ignore_index=True),
+    }
+    frames["pooled_items"] = pooled_items(
+        frames["site_items"], plan.roles, plan.sites, results.excluded, plan.level
+    )
+    settings = Settings(
+        roles=plan.roles,
+        outcomes=plan.outcomes,
+        names={site.site_id: site.name for site in sites},
+        enrolled=enrolled,
+        original_study=config["original_study"],
+        pooling=config["pooling"],
+        alpha=config["report"]["alpha"],
+        min_cell=config["disclosure"]["min_cell"],
+        site_order=config["report"]["site_order"],
+        forest_max_sites=config["report"]["forest_max_sites"],
+    )
+    tables = all_tables(frames, settings)
+    return {**frames, **{f"table_{name}": table.frame for name, table in tables.items()}}
