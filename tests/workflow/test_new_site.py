@@ -11,6 +11,18 @@ from revmentor.cli import main
 from revmentor.simulate.model import SiteDesign, simulate_site
 
 pytestmark = pytest.mark.slow
+CONSORTIUM_STEPS = {
+    (rule, "")
+    for rule in (
+        "validation_overview",
+        "pool_sites",
+        "pool_items",
+        "ipd_model",
+        "report_tables",
+        "report_figures",
+        "report_config",
+    )
+}
 
 
 def test_new_site_flows_through_from_template(workspace, instrument, config):
@@ -45,7 +57,7 @@ def test_new_site_flows_through_from_template(workspace, instrument, config):
     assert workspace.planned_jobs() == {
         ("validate_site", "leeds"),
         ("site_stats", "leeds"),
-        ("validation_overview", ""),
+        *CONSORTIUM_STEPS,
         ("all", ""),
     }
     workspace.snakemake(check=True)

@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-FLOAT_FORMAT = "%.12g"
+def shortest_float(value: float) -> str:
+    """The shortest text that reads back as exactly the same float (Python's repr), so a
+    summary re-read by the pooling step gives the very numbers the site computed."""
+    return repr(float(value))
+
+
+FLOAT_FORMAT = shortest_float
 
 
 def write_text(path: str | Path, text: str) -> None:
