@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+
 def shortest_float(value: float) -> str:
     """The shortest text that reads back as exactly the same float (Python's repr), so a
     summary re-read by the pooling step gives the very numbers the site computed."""

@@ -139,8 +139,8 @@ def headline_outcomes(settings: Settings) -> list[tuple[str, str]]:
     """The role × outcome pairs the original study reported figures for."""
     return [
         (role, outcome)
-        for role, outcome in original_results(settings.original_study)
-        if role in settings.roles and outcome in settings.outcomes
+        for (role, outcome), result in original_results(settings.original_study).items()
+        if result.change is not None and role in settings.roles and outcome in settings.outcomes
     ]
 
 

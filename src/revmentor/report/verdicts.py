@@ -32,6 +32,7 @@ class OriginalResult:
     median_pre: float | None
     median_post: float | None
     p: float | None
+    not_significant: bool = False
 
     @property
     def change(self) -> float | None:
@@ -41,12 +42,20 @@ class OriginalResult:
 
 
 def original_results(original_study: Mapping[str, Any]) -> dict[tuple[str, str], OriginalResult]:
-    return {
-        (entry["role"], entry["outcome"]): OriginalResult(
-            entry.get("median_pre"), entry.get("median_post"), entry.get("p")
-        )
-        for entry in original_study.get("reported", [])
+    """Reported figures, and outcomes reported as not significant (without figures)."""
+    results = {
+        (entry["role"], entry["outcome"]): OriginalResult(None, None, None, not_significant=True)
+        for entry in original_study.get("reported_not_significant", [])
     }
+    results.update(
+        {
+            (entry["role"], entry["outcome"]): OriginalResult(
+                entry.get("median_pre"), entry.get("median_post"), entry.get("p")
+            )
+            for entry in original_study.get("reported", [])
+        }
+    )
+    return results
 
 
 def _present(value: Any) -> bool:
@@ -82,6 +91,10 @@ def _overall(change, pooled, alpha, significant, in_pi, original, measure) -> di
     def say(word: str, reason: str) -> dict[str, str]:
         return {"verdict": word, "verdict_reason": reason}
 
+    if original is not None and original.not_significant:
+        return say(
+            "inconclusive", "the original reported no significant change here, without figures"
+        )
     if original is None or original.change is None:
         return say("inconclusive", "the original study reported no estimate for this outcome")
     if change is None:
