@@ -1,9 +1,10 @@
-"""The ``revmentor`` command: add a site, rebuild the example consortium."""
+"""The ``revmentor`` command: add a site, rebuild the example consortium, verify a run."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import sys
 import tempfile
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from revmentor.audit.manifest import verify
 from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
@@ -151,6 +153,24 @@ def simulate_example(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_manifest(args: argparse.Namespace) -> int:
+    """Re-hash every file the manifest lists; name each one missing or changed."""
+    root = Path(args.root)
+    path = root / args.manifest
+    if not path.is_file():
+        raise CommandError(f"no manifest at {path}: run the workflow first ('make run')")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    problems = verify(manifest, root)
+    checked = len(manifest["inputs"]) + len(manifest["outputs"])
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"verify: {len(problems)} of {checked} files differ from {path}", file=sys.stderr)
+        return 1
+    print(f"verify: all {checked} files match {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="revmentor", description=__doc__)
     parser.add_argument("--root", default=".", help="the workflow's folder (default: .)")
@@ -168,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("--out", default="data/example")
     example.add_argument("--sites", default="config/sites.tsv")
     example.set_defaults(run=simulate_example)
+
+    check = commands.add_parser("verify", help="check every file against the audit manifest")
+    check.add_argument("--manifest", default="results/audit/manifest.json")
+    check.set_defaults(run=verify_manifest)
     return parser
 
 

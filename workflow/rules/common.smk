@@ -3,9 +3,19 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from revmentor.audit.provenance import (
+    code_fingerprint,
+    distribution_versions,
+    git_state,
+    software_fingerprint,
+    third_party_imports,
+)
+from revmentor import __version__ as REVMENTOR_VERSION
+from revmentor.core.hashing import sha256_file
 from revmentor.core.config import read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
+from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
 from revmentor.report.figure_plan import figure_stems
 from revmentor.validation.registry import read_registry
@@ -37,6 +47,22 @@ def load_sites():
     return {site.site_id: site for site in sites}
 
 
+def provenance(script):
+    """The package code and software versions a script uses: a change reruns the rule."""
+    path = Path(workflow.basedir) / "workflow/scripts" / script
+    return {"code": code_fingerprint(path), "software": software_fingerprint(path)}
+
+
+def check_results_folder():
+    problem = writable_folder_problem("results")
+    if problem:
+        raise WorkflowError(
+            f"{problem}. The workflow writes everything under results/: make it a writable "
+            "folder (or move the file that has its name), then run again."
+        )
+
+
+check_results_folder()
 INSTRUMENT = load_instrument()
 SITES = load_sites()
 SITE_IDS = list(SITES)
@@ -100,18 +126,25 @@ def registry_rows():
     return [site.as_params() for site in SITES.values()]
 
 
-def report_settings():
-    """Everything the report stage reads from the config and registry, as plain values."""
-    return {
+def report_settings(report_keys, disclosure=False):
+    """What a report step reads from the config and registry, as plain values (only the
+    ``report`` keys it uses, so that changing another key does not rerun it)."""
+    settings = {
         "roles": list(INSTRUMENT.roles),
         "outcomes": list(INSTRUMENT.outcomes),
         "names": {site_id: site.name for site_id, site in SITES.items()},
         "enrolled": enrolment_dates(),
         "original_study": config["original_study"],
         "pooling": config["pooling"],
-        "report": config["report"],
-        "disclosure": config["disclosure"],
+        "report": {key: config["report"][key] for key in report_keys},
     }
+    if disclosure:
+        settings["disclosure"] = config["disclosure"]
+    return settings
+
+
+TABLE_SETTINGS = ("alpha", "site_order")
+FIGURE_SETTINGS = ("forest_max_sites", "site_order")
 
 
 def report_table_files():
@@ -128,7 +161,9 @@ def report_table_files():
 
 
 def report_figure_files():
-    stems = figure_stems(settings_from(report_settings()), INSTRUMENT.domain_ids)
+    stems = figure_stems(
+        settings_from(report_settings(FIGURE_SETTINGS)), INSTRUMENT.domain_ids
+    )
     files = []
     for stem in stems:
         kind = stem.split("_", 1)[0]
@@ -142,6 +177,94 @@ def report_figure_files():
         )
         files.append(f"results/figures/{stem}.svg")
     return files
+
+
+def site_outputs(site_id):
+    """Every file the per-site jobs write for one site, logs included."""
+    site = SITES[site_id]
+    validate_rule = (
+        "validate_summary_site" if site.format == "summary" else "validate_site"
+    )
+    stats_rule = "adopt_site_summary" if site.format == "summary" else "site_stats"
+    files = [
+        f"results/validation/{site_id}.json",
+        f"results/validation/{site_id}.md",
+        f"results/clean/{site_id}.csv",
+        f"results/logs/{validate_rule}/{site_id}.log",
+        f"results/logs/{stats_rule}/{site_id}.log",
+    ]
+    if site.format == "summary":
+        files.append(f"results/clean/{site_id}.items.csv")
+    names = ("summary", "items", "likert", "demographics")
+    return files + [f"results/sites/{site_id}/{name}.csv" for name in names]
+
+
+CONSORTIUM_OUTPUTS = [
+    "results/validation/overview.tsv",
+    "results/validation/overview.md",
+    *(
+        f"results/pooled/{name}.csv"
+        for name in (
+            "meta_analysis",
+            "weights",
+            "leave_one_out",
+            "cumulative",
+            "combined_tests",
+            "items",
+            "ipd_model",
+            "descriptives",
+        )
+    ),
+    "results/report/config_used.yaml",
+    *(
+        f"results/logs/{step}.log"
+        for step in (
+            "validation_overview",
+            "pool_sites",
+            "pool_items",
+            "ipd_model",
+            "report_tables",
+            "report_figures",
+            "report_config",
+        )
+    ),
+]
+
+
+def audited_outputs():
+    files = [path for site_id in SITE_IDS for path in site_outputs(site_id)]
+    files += CONSORTIUM_OUTPUTS
+    files += [str(path) for path in report_table_files()]
+    files += [str(path) for path in report_figure_files()]
+    return files
+
+
+def audited_inputs():
+    """The consortium's own files: the config, the registry and every site's data."""
+    files = [*workflow.configfiles, config["sites"]]
+    for site in SITES.values():
+        files += [site.path] + ([site.items_path] if site.items_path else [])
+    return files
+
+
+def audited_input_hashes():
+    """Content of the config and registry: editing them (even a comment) renews the manifest."""
+    return {
+        path: sha256_file(Path(path))
+        for path in [*workflow.configfiles, config["sites"]]
+    }
+
+
+def imported_packages():
+    """Third-party packages any step imports, and their installed versions (recorded in the
+    manifest, so an upgrade renews it)."""
+    scripts = sorted((Path(workflow.basedir) / "workflow/scripts").glob("*.py"))
+    names = sorted(set().union(*(third_party_imports(script) for script in scripts)))
+    return {"names": names, "versions": distribution_versions([*names, "snakemake"])}
+
+
+def workflow_version():
+    return {"version": REVMENTOR_VERSION, **git_state(Path(workflow.basedir))}
 
 
 def participant_level_cleans(wildcards=None):
@@ -161,4 +284,5 @@ def all_outputs():
         *report_table_files(),
         *report_figure_files(),
         "results/report/config_used.yaml",
+        "results/audit/manifest.json",
     ]

@@ -19,6 +19,7 @@ rule pool_sites:
     log:
         "results/logs/pool_sites.log",
     params:
+        provenance=provenance("pool_sites.py"),
         roles=INSTRUMENT.roles,
         outcomes=INSTRUMENT.outcomes,
         enrolled=enrolment_dates(),
@@ -36,6 +37,7 @@ rule pool_items:
     log:
         "results/logs/pool_items.log",
     params:
+        provenance=provenance("pool_items.py"),
         roles=INSTRUMENT.roles,
         sites=SITE_IDS,
         level=config["pooling"]["level"],
@@ -53,6 +55,7 @@ rule ipd_model:
     log:
         "results/logs/ipd_model.log",
     params:
+        provenance=provenance("ipd_model.py"),
         instrument=config["instrument"],
         summary_sites=sites_with_format("summary"),
         level=config["pooling"]["level"],

@@ -21,7 +21,8 @@ rule report_tables:
     log:
         "results/logs/report_tables.log",
     params:
-        settings=report_settings(),
+        provenance=provenance("report_tables.py"),
+        settings=report_settings(TABLE_SETTINGS, disclosure=True),
     script:
         "../scripts/report_tables.py"
 
@@ -37,7 +38,8 @@ rule report_figures:
     log:
         "results/logs/report_figures.log",
     params:
-        settings=report_settings(),
+        provenance=provenance("report_figures.py"),
+        settings=report_settings(FIGURE_SETTINGS),
         instrument=config["instrument"],
     script:
         "../scripts/report_figures.py"
@@ -53,6 +55,7 @@ rule report_config:
     log:
         "results/logs/report_config.log",
     params:
+        provenance=provenance("report_config.py"),
         config=config,
         sites=registry_rows(),
     script:

@@ -15,6 +15,7 @@ rule site_stats:
     wildcard_constraints:
         site=sites_of_format("responses"),
     params:
+        provenance=provenance("site_stats.py"),
         instrument=config["instrument"],
         seed=config["seed"],
         policy=config["validation"]["on_invalid_site"],
@@ -37,6 +38,7 @@ rule adopt_site_summary:
     wildcard_constraints:
         site=sites_of_format("summary"),
     params:
+        provenance=provenance("adopt_site_summary.py"),
         policy=config["validation"]["on_invalid_site"],
     script:
         "../scripts/adopt_site_summary.py"

@@ -17,6 +17,7 @@ rule validate_site:
     wildcard_constraints:
         site=sites_of_format("responses"),
     params:
+        provenance=provenance("validate_site.py"),
         site=site_params,
         instrument=config["instrument"],
     script:
@@ -37,6 +38,7 @@ rule validate_summary_site:
     wildcard_constraints:
         site=sites_of_format("summary"),
     params:
+        provenance=provenance("validate_summary_site.py"),
         site=site_params,
         instrument=config["instrument"],
     script:
@@ -52,6 +54,7 @@ rule validation_overview:
     log:
         "results/logs/validation_overview.log",
     params:
+        provenance=provenance("validation_overview.py"),
         policy=config["validation"]["on_invalid_site"],
     script:
         "../scripts/validation_overview.py"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,19 @@ from pathlib import Path
 from revmentor.core.problems import ProblemsError
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def storage_message(failure: OSError) -> str:
+    """Disk full or not allowed to write: what happened, to which file, and what to do."""
+    where = failure.filename or "an output file"
+    if failure.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "the disk (or quota) is full: free some space, then run the workflow again"
+    else:
+        advice = "the results folder cannot be written: fix its permissions, then run again"
+    return f"could not write {where}: {failure.strerror}; {advice}. No partial file was kept."
 
 
 class StepFailure(Exception):
@@ -34,6 +48,12 @@ def step_logging(log_path: str | Path, step: str) -> Iterator[logging.Logger]:
         yield logger
     except (StepFailure, ProblemsError) as failure:
         logger.error("%s", failure)
+        sys.exit(1)
+    except OSError as failure:
+        if failure.errno not in STORAGE_ERRORS:
+            logger.exception("unexpected failure in %s", step)
+            raise
+        logger.error("%s", storage_message(failure))
         sys.exit(1)
     except Exception:
         logger.exception("unexpected failure in %s", step)

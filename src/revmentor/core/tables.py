@@ -56,6 +56,20 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def writable_folder_problem(folder: str | Path) -> str | None:
+    """Why the workflow could not write into ``folder``, or ``None`` if it can (tried for real:
+    permission bits do not bind the root user)."""
+    target = Path(folder)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=target, prefix=".write-check-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        return f"cannot write to '{target}/': {error.strerror or error}"
+    return None
+
+
 def csv_text(frame: pd.DataFrame, sep: str = ",") -> str:
     return neutralised(frame).to_csv(
         index=False, sep=sep, lineterminator="\n", float_format=FLOAT_FORMAT

@@ -152,7 +152,12 @@ TABLE_NAMES = ("replication", "sites", "participants", "items")
 
 
 def settings_from(values: Mapping[str, Any]) -> Settings:
-    """Settings from the plain values a rule passes in ``params`` (so changes are tracked)."""
+    """Settings from the plain values a rule passes in ``params`` (so changes are tracked).
+
+    A rule passes only the values it uses, so that changing another one does not rerun it;
+    the rest keep neutral defaults.
+    """
+    report = values.get("report", {})
     return Settings(
         roles=tuple(values["roles"]),
         outcomes=tuple(values["outcomes"]),
@@ -160,8 +165,8 @@ def settings_from(values: Mapping[str, Any]) -> Settings:
         enrolled=dict(values["enrolled"]),
         original_study=values["original_study"],
         pooling=values["pooling"],
-        alpha=float(values["report"]["alpha"]),
-        min_cell=int(values["disclosure"]["min_cell"]),
-        site_order=values["report"]["site_order"],
-        forest_max_sites=int(values["report"]["forest_max_sites"]),
+        alpha=float(report.get("alpha", 0.05)),
+        min_cell=int(values.get("disclosure", {}).get("min_cell", 0)),
+        site_order=report.get("site_order", "registry"),
+        forest_max_sites=int(report.get("forest_max_sites", 40)),
     )

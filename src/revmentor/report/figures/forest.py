@@ -1,48 +1,32 @@
-"""Publication figures: forest plots (pooled and cumulative) and diverging Likert bars.
+"""Forest plots: the pooled result per role × outcome, and the cumulative analysis.
 
-Every figure is built in two steps. A pure function turns result rows into a small frozen
-dataclass holding exactly what will be drawn (rows, numbers, labels, footer text), so the
-content of a figure can be tested without pixels. A drawing function turns that dataclass
-into a matplotlib :class:`~matplotlib.figure.Figure` on the Agg canvas, never through
-pyplot's global state, so that workflow scripts can run headless and in parallel.
-
-:func:`save_figure` writes PNG and SVG byte-identically on every run: the SVG id salt,
-the fonts and the file metadata are fixed and no timestamp is written.
+:func:`forest_data` and :func:`cumulative_data` turn result rows into a :class:`ForestData`
+holding exactly what will be drawn; :func:`draw_forest` turns it into a figure.
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import transforms
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.patches import Polygon, Rectangle
 
-MINUS = "\u2212"
-STYLE: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "xtick.labelsize": 8.5,
-    "ytick.labelsize": 8.5,
-    "legend.fontsize": 8.5,
-    "axes.unicode_minus": True,
-    "svg.fonttype": "path",
-    "svg.hashsalt": "revmentor-figures",
-    "path.simplify": False,
-}
-PNG_DPI = 200
+from revmentor.report.figures.style import (
+    MAX_LABEL_CHARS,
+    figure_style,
+    new_figure,
+    num,
+    p_text,
+    short,
+)
+
 AXIS_LABELS = {
     "MD": "Mean change, post \u2212 pre (scale points)",
     "SMCC": "Standardised mean change (SMCC)",
@@ -57,9 +41,7 @@ TEST_NAMES = {"z": "z test", "hksj": "Knapp\u2013Hartung"}
 SITE_COLOUR = "#404040"
 POOLED_COLOUR = "#2166ac"
 REFERENCE_COLOUR = "#d95f02"
-NEUTRAL_COLOUR = "#d9d9d9"
 QUANTILE_METHOD = "weibull"  # SPSS's definition, as in the per-site summaries
-MAX_LABEL_CHARS = 40
 
 
 # --------------------------------------------------------------------------- plot data
@@ -93,8 +75,8 @@ class SitesSummary:
     def text(self) -> str:
         return (
             f"{self.n_sites:,} sites, n = {self.n_total:,} (not shown one by one): site "
-            f"estimates median {_num(self.median)}, IQR {_num(self.q1)} to {_num(self.q3)}, "
-            f"range {_num(self.minimum)} to {_num(self.maximum)}"
+            f"estimates median {num(self.median)}, IQR {num(self.q1)} to {num(self.q3)}, "
+            f"range {num(self.minimum)} to {num(self.maximum)}"
         )
 
 
@@ -115,37 +97,6 @@ class ForestData:
     reference_label: str
     footer: str
     weighted: bool = True
-
-
-@dataclass(frozen=True)
-class LikertBar:
-    """One horizontal bar: percentages per level and where each segment starts.
-
-    ``starts`` are the left edges in percent on the diverging axis: levels below the
-    neutral one lie left of zero, the neutral level is centred on zero, higher levels lie
-    right of it. With an even number of levels the boundary between the halves is at zero.
-    """
-
-    outcome: str
-    domain_label: str
-    label: str
-    timepoint: str
-    n: int
-    percents: tuple[float, ...]
-    starts: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class LikertData:
-    """The bars of a diverging Likert chart, grouped by domain, pre and post adjacent."""
-
-    title: str
-    levels: tuple[int, ...]
-    level_labels: tuple[str, ...]
-    neutral: int | None
-    bars: tuple[LikertBar, ...]
-    several_labels: bool
-    legend_title: str = "Score"
 
 
 def _missing(value: Any) -> bool:
@@ -173,29 +124,8 @@ def _text(row: Mapping[str, Any], key: str) -> str:
     return "" if _missing(value) else str(value)
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    """Numbers as a journal prints them: fixed decimals and a true minus sign."""
-    if value is None or not math.isfinite(value):
-        return "NA"
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", MINUS)
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "p = NA"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
 def _interval(low: float | None, high: float | None) -> str:
-    return f"[{_num(low)}, {_num(high)}]"
-
-
-def _short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
-    """Long hospital names would run into the plot; the full name belongs in a table."""
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
+    return f"[{num(low)}, {num(high)}]"
 
 
 def method_text(method: str, test: str) -> str:
@@ -219,12 +149,12 @@ def heterogeneity_text(row: Mapping[str, Any]) -> str:
         return "no heterogeneity statistics (one site)"
     parts = []
     if _text(row, "method") != "FE":
-        parts.append(f"\u03c4\u00b2 = {_num(_float(row, 'tau2'), 3)}")
-    parts.append(f"I\u00b2 = {_num(_float(row, 'i2'), 1)}%")
+        parts.append(f"\u03c4\u00b2 = {num(_float(row, 'tau2'), 3)}")
+    parts.append(f"I\u00b2 = {num(_float(row, 'i2'), 1)}%")
     q_df = _int(row, "q_df")
     parts.append(
-        f"Q = {_num(_float(row, 'q'))} (df = {q_df if q_df is not None else 'NA'}, "
-        f"{_p_text(_float(row, 'q_p'))})"
+        f"Q = {num(_float(row, 'q'))} (df = {q_df if q_df is not None else 'NA'}, "
+        f"{p_text(_float(row, 'q_p'))})"
     )
     return ", ".join(parts)
 
@@ -287,7 +217,7 @@ def summarise_sites(rows: Sequence[ForestRow]) -> SitesSummary:
 
 
 def reference_text(reference_change: float | None, reference_label: str) -> str:
-    return "" if reference_change is None else f"{reference_label}: {_num(reference_change)}"
+    return "" if reference_change is None else f"{reference_label}: {num(reference_change)}"
 
 
 def forest_data(
@@ -348,7 +278,7 @@ def thin_indices(n: int, keep: int) -> list[int]:
 def cumulative_row(row: Mapping[str, Any], site_labels: Mapping[str, str]) -> ForestRow:
     site = _text(row, "site_id")
     enrolled = f" ({_text(row, 'enrolled')})" if _text(row, "enrolled") else ""
-    name = _short(site_labels.get(site, site), MAX_LABEL_CHARS - 2 - len(enrolled))
+    name = short(site_labels.get(site, site), MAX_LABEL_CHARS - 2 - len(enrolled))
     label = f"+ {name}{enrolled}"
     return ForestRow(
         label=label,
@@ -410,112 +340,7 @@ def cumulative_data(
     )
 
 
-def neutral_level(levels: Sequence[int]) -> int | None:
-    """The middle level of an odd-length scale; an even scale has no neutral answer."""
-    return levels[len(levels) // 2] if len(levels) % 2 else None
-
-
-def diverging_starts(percents: Sequence[float], levels: Sequence[int]) -> tuple[float, ...]:
-    """Left edges of the segments so that the neutral level is split evenly across zero."""
-    half = len(levels) // 2
-    below = sum(percents[:half])
-    middle = percents[half] if len(levels) % 2 else 0.0
-    edges = np.concatenate([[0.0], np.cumsum(percents)])[:-1] - below - middle / 2
-    return tuple(float(x) for x in edges)
-
-
-def bar_percents(counts: Sequence[float]) -> tuple[int, tuple[float, ...]]:
-    """(n, percent per level) from counts in level order; an empty bar is all 0%."""
-    n = int(sum(counts))
-    if n == 0:
-        return 0, tuple(0.0 for _ in counts)
-    return n, tuple(float(100.0 * c / n) for c in counts)
-
-
-def _ordered(values: Sequence[str], preferred: Sequence[str]) -> list[str]:
-    """``preferred`` first (in its order), then anything else in order of appearance."""
-    present = list(dict.fromkeys(values))
-    return [v for v in preferred if v in present] + [v for v in present if v not in preferred]
-
-
-def likert_data(
-    counts: pd.DataFrame,
-    domain_labels: Mapping[str, str],
-    levels: Sequence[int],
-    *,
-    timepoints: Sequence[str] = ("pre", "post"),
-    level_labels: Mapping[int, str] | None = None,
-    title: str = "Confidence per domain, before and after (% of answers)",
-) -> LikertData:
-    """Diverging-bar content: one bar per domain × label × timepoint, percents per level.
-
-    Raises ``ValueError`` for a level outside ``levels``: silently dropping it would make
-    the percentages describe answers that are not all there.
-    """
-    levels = tuple(int(level) for level in levels)
-    unknown = sorted(set(counts["level"].astype(int)) - set(levels))
-    if unknown:
-        raise ValueError(f"levels {unknown} are not on the scale {levels}")
-    frame = counts.assign(
-        level=counts["level"].astype(int),
-        outcome=counts["outcome"].astype(str),
-        label=counts["label"].astype(str),
-        timepoint=counts["timepoint"].astype(str),
-    )
-    table = frame.pivot_table(
-        index=["outcome", "label", "timepoint"], columns="level", values="count", aggfunc="sum"
-    ).reindex(columns=list(levels))
-    bars = []
-    for outcome in _ordered(frame["outcome"].tolist(), list(domain_labels)):
-        for label in _ordered(frame["label"].tolist(), []):
-            for timepoint in _ordered(frame["timepoint"].tolist(), timepoints):
-                key = (outcome, label, timepoint)
-                found = table.loc[key].fillna(0).tolist() if key in table.index else []
-                n, percents = bar_percents(found or [0.0] * len(levels))
-                bars.append(
-                    LikertBar(
-                        outcome=outcome,
-                        domain_label=domain_labels.get(outcome, outcome),
-                        label=label,
-                        timepoint=timepoint,
-                        n=n,
-                        percents=percents,
-                        starts=diverging_starts(percents, levels),
-                    )
-                )
-    names = level_labels or {}
-    return LikertData(
-        title=title,
-        levels=levels,
-        level_labels=tuple(names.get(level, str(level)) for level in levels),
-        neutral=neutral_level(levels),
-        bars=tuple(bars),
-        several_labels=frame["label"].nunique() > 1,
-        legend_title=f"Score ({levels[0]} = lowest, {levels[-1]} = highest)" if levels else "",
-    )
-
-
 # --------------------------------------------------------------------------- drawing
-
-
-@contextmanager
-def figure_style() -> Iterator[None]:
-    """matplotlib's defaults plus :data:`STYLE`, ignoring any user ``matplotlibrc``.
-
-    Used while drawing and again while saving, because tick labels are only made at save
-    time; a machine's local style file must not change a published figure's bytes.
-    """
-    with matplotlib.rc_context():
-        matplotlib.rcdefaults()
-        matplotlib.rcParams.update(STYLE)
-        yield
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """A figure on its own Agg canvas, outside pyplot, so nothing global is touched."""
-    figure = Figure(figsize=(width, height))
-    FigureCanvasAgg(figure)
-    return figure
 
 
 def forest_height(n_rows: int) -> float:
@@ -635,17 +460,17 @@ def _row_texts(line: _Line, data: ForestData) -> tuple[str, str, str, str]:
             f"{s.n_sites:,} sites (summarised)",
             f"{s.n_total:,}",
             "",
-            f"median {_num(s.median)} [IQR {_num(s.q1)}, {_num(s.q3)}]",
+            f"median {num(s.median)} [IQR {num(s.q1)}, {num(s.q3)}]",
         )
     if line.kind == "prediction" and data.prediction is not None:
         return "Prediction interval", "", "", _interval(*data.prediction)
     row = line.row
     assert row is not None
     weight = f"{row.weight_percent:.1f}%" if data.weighted and row.weight_percent else ""
-    estimate = "no estimate" if row.estimate is None else _num(row.estimate)
+    estimate = "no estimate" if row.estimate is None else num(row.estimate)
     interval = "" if row.estimate is None else " " + _interval(row.ci_low, row.ci_high)
     count = "" if row.n is None else f"{row.n:,}"
-    return _short(row.label), count, weight, estimate + interval
+    return short(row.label), count, weight, estimate + interval
 
 
 def _write_columns(left: Any, right: Any, lines: list[_Line], data: ForestData) -> None:
@@ -721,130 +546,3 @@ def _frame_figure(figure: Figure, title: str, footer: list[str], height: float) 
     figure.subplots_adjust(left=0.02, right=0.98, top=1 - 0.5 / height, bottom=bottom)
     figure.text(0.02, 1 - 0.22 / height, title, fontsize=11, fontweight="bold", va="center")
     figure.text(0.02, 0.1 / height, "\n".join(footer), fontsize=8, va="bottom", color="#333333")
-
-
-def likert_colours(n_levels: int) -> list[str]:
-    """Brewer RdBu (colour-blind safe), light grey for the neutral middle level."""
-    cmap = matplotlib.colormaps["RdBu"]
-    colours = [matplotlib.colors.to_hex(cmap(x)) for x in np.linspace(0.08, 0.92, n_levels)]
-    if n_levels % 2:
-        colours[n_levels // 2] = NEUTRAL_COLOUR
-    return colours
-
-
-def likert_positions(data: LikertData) -> tuple[list[float], list[tuple[float, str]]]:
-    """y of each bar and of each domain heading; bars of one domain sit together."""
-    ys: list[float] = []
-    headings: list[tuple[float, str]] = []
-    y = 0.0
-    previous = None
-    for bar in data.bars:
-        if bar.outcome != previous:
-            y += 0.6 if previous is not None else 0.0
-            headings.append((y, bar.domain_label))
-            y += 1.0
-            previous = bar.outcome
-        ys.append(y)
-        y += 1.0
-    return ys, headings
-
-
-def _bar_label(bar: LikertBar, several: bool) -> str:
-    who = f"{_short(bar.label, 28)}, " if several else ""
-    return f"{who}{bar.timepoint} (n = {bar.n:,})"
-
-
-def _text_colour(hex_colour: str) -> str:
-    red, green, blue = matplotlib.colors.to_rgb(hex_colour)
-    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.55 else "white"
-
-
-def _draw_bar(ax: Any, y: float, bar: LikertBar, colours: list[str]) -> None:
-    for start, width, colour in zip(bar.starts, bar.percents, colours, strict=True):
-        if width <= 0:
-            continue
-        ax.barh(y, width, left=start, height=0.78, color=colour, edgecolor="white", lw=0.5)
-        if width >= 7:
-            ax.text(
-                start + width / 2,
-                y,
-                f"{width:.0f}",
-                ha="center",
-                va="center",
-                fontsize=7.5,
-                color=_text_colour(colour),
-            )
-
-
-def draw_likert(data: LikertData) -> Figure:
-    """Diverging stacked bars: low levels left of zero, neutral split, high levels right."""
-    ys, headings = likert_positions(data)
-    bottom = (ys[-1] if ys else 0.0) + 0.6
-    height = float(min(max(1.6 + 0.24 * (bottom + 1), 3.0), 16.0))
-    colours = likert_colours(len(data.levels))
-    tick_labels = [_bar_label(bar, data.several_labels) for bar in data.bars]
-    width = 9.0
-    left = (0.25 + 0.075 * max((len(label) for label in tick_labels), default=10)) / width
-    with figure_style():
-        figure = new_figure(width, height)
-        ax = figure.add_subplot(1, 1, 1)
-        for y, bar in zip(ys, data.bars, strict=True):
-            _draw_bar(ax, y, bar, colours)
-        for y, heading in headings:
-            ax.text(-99, y, heading, ha="left", va="center", fontweight="bold")
-        ax.axvline(0, color="black", lw=0.8, zorder=0.5)  # behind bars: keeps % readable
-        ax.set_yticks(ys, tick_labels)
-        ax.tick_params(axis="y", length=0)
-        ax.set_xlim(-100, 100)
-        ax.set_ylim(bottom, -0.7)
-        ticks = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
-        ax.set_xticks(ticks, [f"{abs(t)}%" for t in ticks])
-        ax.set_xlabel("Percentage of answers (neutral level split across zero)")
-        for side in ("right", "top"):
-            ax.spines[side].set_visible(False)
-        handles = [Patch(facecolor=c, edgecolor="#999999", lw=0.5) for c in colours]
-        figure.legend(
-            handles,
-            data.level_labels,
-            ncol=len(handles),
-            loc="lower center",
-            bbox_to_anchor=(0.5, 0.05 / height),
-            frameon=False,
-            title=data.legend_title,
-        )
-        figure.subplots_adjust(left=left, right=0.96, top=1 - 0.5 / height, bottom=1.2 / height)
-        figure.text(
-            0.02, 1 - 0.22 / height, data.title, fontsize=11, fontweight="bold", va="center"
-        )
-    return figure
-
-
-# --------------------------------------------------------------------------- saving
-
-
-def save_figure(figure: Figure, path_without_suffix: Path) -> list[Path]:
-    """Write ``.png`` (200 dpi) and ``.svg``, byte-identical on every run, then close.
-
-    The SVG id salt would otherwise be a fresh UUID per save and the SVG would carry
-    today's date; PNG text chunks hold only the fixed ``Software`` entry.
-    """
-    path_without_suffix = Path(path_without_suffix)
-    path_without_suffix.parent.mkdir(parents=True, exist_ok=True)
-    png = path_without_suffix.with_name(path_without_suffix.name + ".png")
-    svg = path_without_suffix.with_name(path_without_suffix.name + ".svg")
-    software = f"matplotlib {matplotlib.__version__}"
-    with figure_style():
-        figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": software})
-        figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": software})
-    close_figure(figure)
-    return [png, svg]
-
-
-def close_figure(figure: Figure) -> None:
-    """Unregister the figure from pyplot if a caller made it there; ours are unmanaged.
-
-    The figure is not cleared, so saving it again still gives the same files.
-    """
-    from matplotlib import pyplot
-
-    pyplot.close(figure)
