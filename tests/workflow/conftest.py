@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -13,14 +15,17 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-COPIED = ("Snakefile", "config", "workflow", "data")
+#: Files that differ between identical runs by design (docs/reproducibility.md).
+VARYING = {"results/audit/run.json", "results/report.html"}
+COPIED = ("Snakefile", "config", "workflow", "data", "profiles")
 
 
 class Workspace:
     """A throwaway copy of the workflow with its own config, data and results."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, own_package: bool = False):
         self.root = root
+        self.env = dict(os.environ)
         root.mkdir(parents=True)
         for name in COPIED:
             source = REPO / name
@@ -28,13 +33,50 @@ class Workspace:
                 shutil.copytree(source, root / name)
             else:
                 shutil.copy2(source, root / name)
+        if own_package:
+            # The workspace imports its own copy of the package, so that a test may edit it.
+            shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("*.pyc"))
+            self.env["PYTHONPATH"] = str(root / "src")
 
     def snakemake(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-        result = subprocess.run(command, cwd=self.root, capture_output=True, text=True)
+        result = subprocess.run(
+            command, cwd=self.root, capture_output=True, text=True, env=self.env
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
         return result
+
+    def clone(self, root: Path) -> Workspace:
+        """A copy of this workspace, results and Snakemake's records included."""
+        shutil.copytree(self.root, root, symlinks=True)
+        copy = Workspace.__new__(Workspace)
+        copy.root, copy.env = root, dict(self.env)
+        if "PYTHONPATH" in copy.env:
+            copy.env["PYTHONPATH"] = str(root / "src")
+        return copy
+
+    def start(self, *args: str) -> subprocess.Popen:
+        """Start snakemake in the background, in its own process group (to kill it whole)."""
+        command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+        return subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of every file under results/, except the run record and the report."""
+        found = {}
+        for path in sorted((self.root / "results").rglob("*")):
+            name = path.relative_to(self.root).as_posix()
+            if path.is_file() and name not in VARYING:
+                found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return found
 
     def planned_jobs(self, *args: str) -> set[tuple[str, str]]:
         """(rule, site) of every job a dry run plans; site is '' for consortium-level jobs."""
@@ -94,3 +136,15 @@ class Workspace:
 @pytest.fixture
 def workspace(tmp_path) -> Workspace:
     return Workspace(tmp_path / "work")
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory) -> Workspace:
+    """One complete run of the example consortium, shared by the tests that only read it.
+
+    It imports its own copy of the package, so that a test may edit the code; every test
+    that changes a file restores it.
+    """
+    workspace = Workspace(tmp_path_factory.mktemp("example") / "work", own_package=True)
+    workspace.snakemake(check=True)
+    return workspace

@@ -21,12 +21,13 @@ CONSORTIUM_STEPS = {
         "report_tables",
         "report_figures",
         "report_config",
+        "audit_manifest",
     )
 }
 
 
-def test_new_site_flows_through_from_template(workspace, instrument, config):
-    workspace.snakemake(check=True)
+def test_new_site_flows_through_from_template(example_run, tmp_path, instrument, config):
+    workspace = example_run.clone(tmp_path / "copy")
     assert (
         main(
             [

@@ -56,8 +56,8 @@ def test_summary_only_consortium_reproduces_metafor(workspace):
                 )  # fmt: skip
 
 
-def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(workspace):
-    workspace.snakemake(check=True)
+def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(example_run):
+    workspace = example_run
     for name in POOLED:
         text = (workspace.root / f"results/pooled/{name}.csv").read_text()
         assert "inf" not in text.lower().replace("info", "") and "nan" not in text.lower(), name
@@ -74,16 +74,3 @@ def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(wor
     total = ipd.loc[("mentor", "total")]
     assert total["k_sites"] == 5 and "oakfield: summary-only site" in total["sites_not_in_model"]
     assert abs(total["difference"]) < 0.25 * total["se"]
-
-
-def test_excluded_site_is_shown_in_every_pooled_output(workspace):
-    workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
-    workspace.set_config(**{"validation.on_invalid_site": "exclude"})
-    workspace.snakemake(check=True)
-    meta = pd.read_csv(workspace.root / "results/pooled/meta_analysis.csv", keep_default_na=False)
-    assert meta["excluded_sites"].str.contains("northgate: invalid data").all()
-    assert (meta.loc[meta["k"] > 0, "k"] == 5).all()
-    combined = pd.read_csv(
-        workspace.root / "results/pooled/combined_tests.csv", keep_default_na=False
-    )
-    assert combined["excluded_sites"].str.contains("northgate: invalid data").all()

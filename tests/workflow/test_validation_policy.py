@@ -25,21 +25,26 @@ def test_stop_policy_fails_and_names_site_report_and_first_error(workspace):
     ]
 
 
-def test_exclude_policy_goes_on_and_records_the_exclusion(workspace):
+def test_exclude_policy_goes_on_and_shows_the_exclusion_everywhere(workspace):
     workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
     workspace.set_config(**{"validation.on_invalid_site": "exclude"})
-    workspace.snakemake(check=True)
+    workspace.snakemake("results/pooled/meta_analysis.csv", "results/pooled/items.csv", check=True)
     overview = pd.read_csv(workspace.root / "results/validation/overview.tsv", sep="\t")
     row = overview.set_index("site_id").loc["northgate"]
     assert (row["status"], row["included"], row["n_errors"]) == ("invalid", "no", 1)
     assert "1 validation error" in row["reason"]
     assert set(overview.loc[overview["site_id"] != "northgate", "included"]) == {"yes"}
+    assert pd.read_csv(workspace.root / "results/sites/northgate/summary.csv").empty
+    for name in ("meta_analysis", "combined_tests", "items"):
+        pooled = pd.read_csv(workspace.root / f"results/pooled/{name}.csv", keep_default_na=False)
+        assert pooled["excluded_sites"].str.contains("northgate: invalid data").all(), name
+    meta = pd.read_csv(workspace.root / "results/pooled/meta_analysis.csv")
+    assert (meta.loc[meta["k"] > 0, "k"] == 5).all()
 
 
-def test_example_consortium_is_all_valid(workspace):
-    workspace.snakemake(check=True)
-    for site_id, *_ in workspace.registry_rows():
-        report = json.loads((workspace.root / f"results/validation/{site_id}.json").read_text())
+def test_example_consortium_is_all_valid(example_run):
+    for site_id, *_ in example_run.registry_rows():
+        report = json.loads((example_run.root / f"results/validation/{site_id}.json").read_text())
         assert report["status"] == "valid", site_id
 
 

@@ -62,9 +62,9 @@ def check_results_folder():
         )
 
 
-check_results_folder()
 INSTRUMENT = load_instrument()
 SITES = load_sites()
+check_results_folder()
 SITE_IDS = list(SITES)
 
 
@@ -78,6 +78,17 @@ def site_data(wildcards):
 
 def site_params(wildcards):
     return SITES[wildcards.site].as_params()
+
+
+def site_content(wildcards):
+    """SHA-256 of the site's files as this run found them. A file edited while a run reads
+    it changes this param, so the next run redoes the site even if Snakemake's own
+    checksum was taken after the edit."""
+    site = SITES[wildcards.site]
+    hashes = {"data": site.sha256}
+    if site.items_path:
+        hashes["items"] = sha256_file(Path(site.items_path))
+    return hashes
 
 
 def site_items_file(wildcards):

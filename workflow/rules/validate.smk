@@ -18,6 +18,7 @@ rule validate_site:
         site=sites_of_format("responses"),
     params:
         provenance=provenance("validate_site.py"),
+        content=site_content,
         site=site_params,
         instrument=config["instrument"],
     script:
@@ -39,6 +40,7 @@ rule validate_summary_site:
         site=sites_of_format("summary"),
     params:
         provenance=provenance("validate_summary_site.py"),
+        content=site_content,
         site=site_params,
         instrument=config["instrument"],
     script:

@@ -1,0 +1,207 @@
+"""End to end: the manifest and verify, exact reruns, and faults survived."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from revmentor.cli import main
+from tests.workflow.conftest import Workspace
+
+pytestmark = pytest.mark.slow
+RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
+POOLED = {"validation_overview", "pool_sites", "pool_items", "ipd_model"}
+REPORT = {"report_tables", "report_figures"}
+AUDIT = {"audit_manifest", "all"}
+
+
+def jobs(*rules: str, sites: tuple[str, ...] = ()) -> set[tuple[str, str]]:
+    consortium = {(rule, "") for rule in rules}
+    return consortium | {(rule, site) for rule in ("validate_site", "site_stats") for site in sites}
+
+
+@pytest.fixture
+def finished(example_run) -> Workspace:
+    return example_run
+
+
+def verify(workspace: Workspace, capsys) -> tuple[int, str]:
+    code = main(["--root", str(workspace.root), "verify"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_verify_passes_then_names_each_changed_or_missing_file(finished, capsys):
+    code, output = verify(finished, capsys)
+    assert code == 0 and "all" in output
+    meta = finished.root / "results/pooled/meta_analysis.csv"
+    figure = finished.root / "results/figures/forest_mentor_total.png"
+    original_meta, original_figure = meta.read_bytes(), figure.read_bytes()
+    try:
+        meta.write_bytes(original_meta[:-2] + b"9" + original_meta[-1:])
+        figure.unlink()
+        code, output = verify(finished, capsys)
+        assert code == 1
+        assert "changed: results/pooled/meta_analysis.csv" in output
+        assert "missing: results/figures/forest_mentor_total.png" in output
+        assert "2 of" in output
+    finally:
+        meta.write_bytes(original_meta)
+        figure.write_bytes(original_figure)
+    assert verify(finished, capsys)[0] == 0
+
+
+def edit(path: Path, old: str, new: str) -> str:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return text
+
+
+CASES = {
+    "one site's data": (
+        "data/example/pilot.csv",
+        "pilot,SYN-PILO-MENTOR001,mentor,pre,4,",
+        "pilot,SYN-PILO-MENTOR001,mentor,pre,5,",
+        jobs(*POOLED, *REPORT, *AUDIT, sites=("pilot",)),
+    ),
+    "report.alpha (tables only)": (
+        "config/config.yaml",
+        "alpha: 0.05",
+        "alpha: 0.01",
+        jobs("report_tables", "report_config", *AUDIT),
+    ),
+    "report.forest_max_sites (figures only)": (
+        "config/config.yaml",
+        "forest_max_sites: 40",
+        "forest_max_sites: 3",
+        jobs("report_figures", "report_config", *AUDIT),
+    ),
+    "pooling.method": (
+        "config/config.yaml",
+        "method: REML",
+        "method: PM",
+        jobs("pool_sites", *REPORT, "report_config", *AUDIT),
+    ),
+    "seed (per-site statistics)": (
+        "config/config.yaml",
+        "seed: 20221101",
+        "seed: 7",
+        jobs("pool_sites", "pool_items", *REPORT, "report_config", *AUDIT)
+        | {("site_stats", site) for site in RESPONSES_SITES},
+    ),
+    "a comment in config.yaml": (
+        "config/config.yaml",
+        "# Consortium configuration.",
+        "# Consortium configuration!",
+        jobs("audit_manifest", "all"),
+    ),
+    "a function of revmentor.pooling.combined": (
+        "src/revmentor/pooling/combined.py",
+        "return float(stats.norm.isf(p_one))",
+        "return float(stats.norm.isf(p_one)) + 0.0",
+        jobs("pool_sites", *REPORT, *AUDIT),
+    ),
+    "a function of revmentor.report.figures.likert": (
+        "src/revmentor/report/figures/likert.py",
+        "def neutral_level(",
+        "def neutral_level (",
+        jobs("report_figures", *AUDIT),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_change_reruns_exactly_what_it_affects(finished, case):
+    relative, old, new, expected = CASES[case]
+    path = finished.root / relative
+    before = edit(path, old, new)
+    try:
+        assert finished.planned_jobs() == expected
+    finally:
+        path.write_text(before)
+    assert finished.planned_jobs() == set()
+
+
+def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
+    """A newer matplotlib, as installed metadata earlier on the path, reruns the figures."""
+    fake = tmp_path / "site" / "matplotlib-9.9.9.dist-info"
+    fake.mkdir(parents=True)
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: matplotlib\nVersion: 9.9.9\n")
+    saved = finished.env["PYTHONPATH"]
+    finished.env["PYTHONPATH"] = f"{saved}{os.pathsep}{fake.parent}"
+    try:
+        assert finished.planned_jobs() == jobs("report_figures", *AUDIT)
+    finally:
+        finished.env["PYTHONPATH"] = saved
+
+
+def test_touching_every_input_reruns_nothing(finished):
+    later = time.time() + 60
+    for path in [*(finished.root / "data").rglob("*.*"), *(finished.root / "config").iterdir()]:
+        os.utime(path, (later, later))
+    assert finished.planned_jobs() == set()
+
+
+def test_two_clean_runs_in_different_directories_are_byte_identical(finished, tmp_path):
+    other = Workspace(tmp_path / "elsewhere" / "deeper", own_package=True)
+    other.snakemake(check=True)
+    first, second = finished.digests(), other.digests()
+    assert len(first) > 150
+    assert first == second
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_a_killed_run_resumes_to_identical_outputs(finished, tmp_path):
+    killed = Workspace(tmp_path / "killed", own_package=True)
+    process = killed.start()
+    wait_for(lambda: len(list((killed.root / "results/sites").glob("*/summary.csv"))) >= 3)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (killed.root / "results/audit/manifest.json").exists()
+    refused = killed.snakemake()
+    assert refused.returncode != 0 and "--unlock" in refused.stdout + refused.stderr
+    killed.snakemake("--unlock", check=True)
+    killed.snakemake(check=True)
+    assert killed.digests() == finished.digests()
+
+
+def test_a_second_run_at_once_is_refused_and_data_changed_meanwhile_is_caught(tmp_path):
+    busy = Workspace(tmp_path / "busy")
+    first = busy.start()
+    wait_for(lambda: any((busy.root / ".snakemake/locks").glob("*")))
+    second = busy.snakemake()
+    assert second.returncode != 0
+    assert "Directory cannot be locked" in second.stdout + second.stderr
+    wait_for(lambda: (busy.root / "results/validation/pilot.json").exists())
+    edit(busy.root / "data/example/pilot.csv", "mentor,pre,4,", "mentor,pre,5,")
+    output, _ = first.communicate(timeout=300)
+    assert first.returncode == 0, output
+    planned = busy.planned_jobs()
+    assert {("validate_site", "pilot"), ("site_stats", "pilot")} <= planned
+    assert not any(site and site != "pilot" for _, site in planned)
+
+
+def test_an_unwritable_results_folder_is_a_clear_error(tmp_path):
+    blocked = Workspace(tmp_path / "blocked")
+    (blocked.root / "results").write_text("a file where the results folder should be\n")
+    result = blocked.snakemake()
+    assert result.returncode != 0
+    assert "cannot write to 'results/'" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr.split("WorkflowError")[0]
+
+
+def test_config_used_is_recorded(finished):
+    used = yaml.safe_load((finished.root / "results/report/config_used.yaml").read_text())
+    assert used["config"]["pooling"]["method"] == "REML" and len(used["sites"]) == 6
