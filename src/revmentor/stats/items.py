@@ -26,12 +26,21 @@ from revmentor.stats.pairs import roles_present
 from revmentor.stats.proportions import mcnemar_exact_p, wilson_interval
 
 
-def _answers(rows: pd.DataFrame, item: Item) -> pd.Series:
-    at_timepoint = rows[rows["timepoint"] == item.timepoint]
-    if item.id not in at_timepoint.columns:
-        return pd.Series(dtype=object)
-    answers = at_timepoint.set_index("participant_id")[item.id]
-    return answers[answers.notna()].astype(str)
+def role_answers(rows: pd.DataFrame, instrument: Instrument) -> dict[str, pd.Series]:
+    """Each item's answers of one role (participant -> text), from its own timepoint."""
+    by_timepoint = {
+        timepoint: rows[rows["timepoint"] == timepoint].set_index("participant_id")
+        for timepoint in instrument.timepoints
+    }
+    answers = {}
+    for item in instrument.items:
+        at_timepoint = by_timepoint[item.timepoint]
+        if item.id in at_timepoint.columns:
+            values = at_timepoint[item.id]
+            answers[item.id] = values[values.notna()].astype(str)
+        else:
+            answers[item.id] = pd.Series(dtype=object)
+    return answers
 
 
 def proportion_row(n_answered: int, count: int) -> dict[str, Any]:
@@ -46,8 +55,7 @@ def proportion_row(n_answered: int, count: int) -> dict[str, Any]:
     }
 
 
-def item_rows(rows: pd.DataFrame, item: Item) -> list[dict[str, Any]]:
-    answers = _answers(rows, item)
+def item_rows(rows: pd.DataFrame, item: Item, answers: pd.Series) -> list[dict[str, Any]]:
     base = {"kind": item.kind, "item": item.id, "timepoint": item.timepoint}
     collected = item.id in rows.columns
     levels = ("1",) if item.is_binary else item.levels
@@ -61,9 +69,10 @@ def item_rows(rows: pd.DataFrame, item: Item) -> list[dict[str, Any]]:
     return result
 
 
-def concern_pair_row(rows: pd.DataFrame, pair: ConcernPair, instrument: Instrument) -> dict:
-    before = _answers(rows, instrument.item(pair.before))
-    after = _answers(rows, instrument.item(pair.after))
+def concern_pair_row(
+    answers: dict[str, pd.Series], pair: ConcernPair, instrument: Instrument
+) -> dict:
+    before, after = answers[pair.before], answers[pair.after]
     both = before.index.intersection(after.index)
     yes_before = before.loc[both] == "1"
     yes_after = after.loc[both] == "1"
@@ -93,11 +102,15 @@ def site_items(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.
     records = []
     for role in roles_present(clean, instrument):
         rows = clean[clean["role"] == role]
+        answers = role_answers(rows, instrument)
         for item in instrument.items:
-            records += [{"site_id": site_id, "role": role, **r} for r in item_rows(rows, item)]
+            records += [
+                {"site_id": site_id, "role": role, **r}
+                for r in item_rows(rows, item, answers[item.id])
+            ]
         for pair in instrument.concern_pairs:
             records.append(
-                {"site_id": site_id, "role": role, **concern_pair_row(rows, pair, instrument)}
+                {"site_id": site_id, "role": role, **concern_pair_row(answers, pair, instrument)}
             )
     return items_frame(records)
 

@@ -34,12 +34,13 @@ class Pairs:
         return "; ".join(f"{reason}: {count}" for reason, count in sorted(self.excluded.items()))
 
 
-def _scores(rows: pd.DataFrame, outcome: str, domains: tuple[str, ...]) -> pd.Series:
-    """One score per participant; the total is missing unless every domain is present."""
-    if outcome == TOTAL:
-        complete = rows[list(domains)].notna().all(axis=1)
-        return rows[list(domains)].sum(axis=1).where(complete)
-    return rows[outcome]
+def _score_matrix(rows: pd.DataFrame, domains: tuple[str, ...]) -> np.ndarray:
+    """Domain scores as floats (NaN = missing), then the total, which is missing unless
+    every domain is present."""
+    scores = rows[list(domains)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    total = scores.sum(axis=1)
+    total[np.isnan(scores).any(axis=1)] = np.nan
+    return np.column_stack([scores, total])
 
 
 def role_pairs(clean: pd.DataFrame, role: str, instrument: Instrument) -> dict[str, Pairs]:
@@ -53,23 +54,23 @@ def role_pairs(clean: pd.DataFrame, role: str, instrument: Instrument) -> dict[s
     no_post, no_pre, missing_score, missing_domain = exclusion_reasons(
         instrument.baseline, instrument.follow_up
     )
-    absent: Counter = Counter()
-    absent[no_post] = sum(p not in post.index for p in everyone)
-    absent[no_pre] = sum(p not in pre.index for p in everyone)
+    absent = Counter(
+        {
+            no_post: sum(p not in post.index for p in everyone),
+            no_pre: sum(p not in pre.index for p in everyone),
+        }
+    )
+    before_all = _score_matrix(pre.loc[both], instrument.domain_ids)
+    after_all = _score_matrix(post.loc[both], instrument.domain_ids)
     result = {}
-    for outcome in instrument.outcomes:
-        before = _scores(pre.loc[both], outcome, instrument.domain_ids).astype("Float64")
-        after = _scores(post.loc[both], outcome, instrument.domain_ids).astype("Float64")
-        complete = before.notna() & after.notna()
+    for column, outcome in enumerate(instrument.outcomes):
+        before, after = before_all[:, column], after_all[:, column]
+        complete = ~np.isnan(before) & ~np.isnan(after)
         excluded = Counter({reason: n for reason, n in absent.items() if n})
         missing = int((~complete).sum())
         if missing:
             excluded[missing_domain if outcome == TOTAL else missing_score] = missing
-        result[outcome] = Pairs(
-            before[complete].to_numpy(dtype=float),
-            after[complete].to_numpy(dtype=float),
-            excluded,
-        )
+        result[outcome] = Pairs(before[complete], after[complete], excluded)
     return result
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from revmentor.core.instrument import TOTAL, Instrument
 from revmentor.core.summary_format import (
@@ -30,6 +29,7 @@ from revmentor.core.summary_format import (
 )
 from revmentor.core.tables import typed_frame
 from revmentor.stats import paired
+from revmentor.stats.multiplicity import benjamini_hochberg, holm
 from revmentor.stats.pairs import Pairs, role_pairs, roles_present
 from revmentor.stats.wilcoxon import exact_conditional_p, signed_rank_spss
 
@@ -151,10 +151,8 @@ def adjust_domains(rows: list[dict[str, Any]]) -> None:
     family = [r for r in rows if r["outcome"] != TOTAL and r.get("wilcoxon_p") is not None]
     if not family:
         return
-    p_values = [r["wilcoxon_p"] for r in family]
-    holm = multipletests(p_values, method="holm")[1]
-    bh = multipletests(p_values, method="fdr_bh")[1]
-    for row, p_holm, p_bh in zip(family, holm, bh, strict=True):
+    p_values = np.array([r["wilcoxon_p"] for r in family])
+    for row, p_holm, p_bh in zip(family, holm(p_values), benjamini_hochberg(p_values), strict=True):
         row["p_holm"], row["p_bh"] = float(p_holm), float(p_bh)
 
 
