@@ -21,6 +21,15 @@ def shortest_float(value: float) -> str:
 FLOAT_FORMAT = shortest_float
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+CURRENT_UMASK = _umask()
+
+
 def write_text(path: str | Path, text: str) -> None:
     """Write atomically: a reader never sees a half-written file, even after a kill."""
     target = Path(path)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from revmentor.core.tables import typed_frame
+from revmentor.pooling.batch import batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
 from revmentor.pooling.meta import METHODS, MetaResult, meta_analysis
 
@@ -243,54 +244,57 @@ def weight_records(
     ]
 
 
-def _sensitivity_record(
-    keys: dict, plan: Pooling, step: int, site: str, result: MetaResult | None, note: str = ""
-) -> dict:
-    record = {
-        **keys,
-        "method": plan.primary_method,
-        "test": plan.primary_test,
-        "step": step,
-        "site_id": site,
-        "enrolled": plan.enrolled.get(site, ""),
-        "note": note,
-    }
-    if result is None:
-        return {**record, "k": 0, "note": note or "no site left to pool"}
-    for name in (
-        "k",
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "p",
-        "tau2",
-        "i2",
-        "pi_low",
-        "pi_high",
-    ):
-        record[name] = getattr(result, name)
-    record["note"] = "; ".join(filter(None, [note, *result.notes]))
-    return record
+SENSITIVITY_FIELDS = (
+    "k",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p",
+    "tau2",
+    "i2",
+    "pi_low",
+    "pi_high",
+)
 
 
-def _fit(effects: SiteEffects, keep: np.ndarray, plan: Pooling) -> MetaResult | None:
-    if not keep.any():
-        return None
-    chosen = effects.subset(keep)
-    return meta_analysis(chosen.y, chosen.v, plan.primary_method, plan.primary_test, plan.level)
+def _sensitivity_records(
+    keys: dict, plan: Pooling, effects: SiteEffects, masks: np.ndarray, steps: list[tuple[str, str]]
+) -> list[dict]:
+    """One record per mask row (a subset of the sites), all fitted at once."""
+    fits = batch_meta(
+        effects.y, effects.v, masks, plan.primary_method, plan.primary_test, plan.level
+    )
+    records = []
+    for row, (site, note) in enumerate(steps):
+        record = {
+            **keys,
+            "method": plan.primary_method,
+            "test": plan.primary_test,
+            "step": row + 1,
+            "site_id": site,
+            "enrolled": plan.enrolled.get(site, ""),
+        }
+        notes = [note]
+        if fits["k"][row] == 0:
+            records.append({**record, "k": 0, "note": f"{note}; no site left to pool"})
+            continue
+        record.update({field: fits[field][row] for field in SENSITIVITY_FIELDS})
+        if fits["k"][row] == 1 and plan.primary_test == "hksj":
+            notes.append("k = 1: Knapp-Hartung needs two sites, so the z test is reported")
+        if not fits["converged"][row]:
+            notes.append("REML did not converge")
+        records.append({**record, "note": "; ".join(notes)})
+    return records
 
 
 def leave_one_out(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
+    """Each included site left out in turn (primary method and test, both measures)."""
     records = []
     for keys, effects in effects_by_analysis(summaries, plan):
-        for index, site in enumerate(effects.sites):
-            keep = np.arange(effects.k) != index
-            records.append(
-                _sensitivity_record(
-                    keys, plan, index + 1, site, _fit(effects, keep, plan), f"without {site}"
-                )
-            )
+        masks = ~np.eye(effects.k, dtype=bool)
+        steps = [(site, f"without {site}") for site in effects.sites]
+        records += _sensitivity_records(keys, plan, effects, masks, steps)
     return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
 
 
@@ -300,17 +304,15 @@ def enrolment_order(effects: SiteEffects, plan: Pooling) -> list[int]:
 
 
 def cumulative(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
+    """Sites added one at a time in enrolment order (primary method and test)."""
     records = []
     for keys, effects in effects_by_analysis(summaries, plan):
-        keep = np.zeros(effects.k, dtype=bool)
-        for step, index in enumerate(enrolment_order(effects, plan), 1):
-            keep[index] = True
-            site = effects.sites[index]
-            records.append(
-                _sensitivity_record(
-                    keys, plan, step, site, _fit(effects, keep, plan), f"adds {site}"
-                )
-            )
+        order = enrolment_order(effects, plan)
+        masks = np.zeros((effects.k, effects.k), dtype=bool)
+        for step, index in enumerate(order):
+            masks[step:, index] = True
+        steps = [(effects.sites[index], f"adds {effects.sites[index]}") for index in order]
+        records += _sensitivity_records(keys, plan, effects, masks, steps)
     return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
 
 
