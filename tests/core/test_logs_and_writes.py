@@ -51,3 +51,11 @@ def test_a_read_only_folder_is_reported(tmp_path):
         assert "Permission denied" in writable_folder_problem(folder)
     finally:
         folder.chmod(0o700)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    path = tmp_path / "shared.csv"
+    write_text(path, "a\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
