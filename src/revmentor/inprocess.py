@@ -22,12 +22,9 @@ from revmentor.pooling.consortium import all_summaries, meta_table, plan_from
 from revmentor.pooling.ipd import pooled_descriptives
 from revmentor.pooling.items import pooled_items
 from revmentor.report.assemble import Settings, all_tables
-from revmentor.stats.distributions import demographic_counts
-from revmentor.stats.items import site_items
-from revmentor.stats.site_summary import site_summary
+from revmentor.steps import site_tables, validate
 from revmentor.validation.policy import EXCLUDE, invalid_site_message
 from revmentor.validation.registry import Site, read_registry
-from revmentor.validation.site import validate_site, validate_summary_site
 
 
 class InvalidSite(Exception):
@@ -44,25 +41,20 @@ class SiteResults:
 
 
 def _site_step(site: Site, instrument: Instrument, seed: int, results: SiteResults) -> str | None:
-    """Validate and summarise one site; return why it is excluded, if it is."""
-    if site.format == "summary":
-        items_path = Path(site.items_path) if site.items_path else None
-        report, summary, items = validate_summary_site(
-            Path(site.path), items_path, site.as_params(), instrument
-        )
-        if summary is not None:
-            results.summaries.append(summary)
-            results.items.append(items)
-    else:
-        report, clean = validate_site(Path(site.path), site.as_params(), instrument)
-        if clean is not None:
-            results.cleans[site.site_id] = clean
-            results.summaries.append(site_summary(clean, instrument, site.site_id, seed))
-            results.items.append(site_items(clean, instrument, site.site_id))
-            results.demographics.append(demographic_counts(clean, instrument, site.site_id))
-    if report.is_valid:
-        return None
-    return invalid_site_message(report, f"{site.site_id} report")
+    """Validate and summarise one site, as a shard job does; say why it is excluded, if so."""
+    checked = validate(site.as_params(), instrument)
+    if not checked.report.is_valid:
+        return invalid_site_message(checked.report, f"{site.site_id} report")
+    tables = site_tables(
+        site.site_id, instrument, seed, checked.clean, checked.summary, checked.items
+    )
+    if checked.clean is not None:
+        results.cleans[site.site_id] = checked.clean
+    results.summaries.append(tables["summary"])
+    results.items.append(tables["items"])
+    if tables["demographics"] is not None:
+        results.demographics.append(tables["demographics"])
+    return None
 
 
 def run_sites(sites: tuple[Site, ...], config: Mapping[str, Any]) -> SiteResults:

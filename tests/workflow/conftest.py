@@ -133,6 +133,14 @@ class Workspace:
         path.write_text("\n".join(lines) + "\n")
 
 
+def shard_jobs(*site_ids: str, shards: int = 64) -> set[tuple[str, str]]:
+    """The per-shard jobs that serve these sites (as a dry run lists them)."""
+    from revmentor.core.sharding import shard_of
+
+    names = {shard_of(site_id, shards) for site_id in site_ids}
+    return {(f"{step}_{name}", "") for name in names for step in ("validate", "stats")}
+
+
 @pytest.fixture
 def workspace(tmp_path) -> Workspace:
     return Workspace(tmp_path / "work")

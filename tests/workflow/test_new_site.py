@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from revmentor.cli import main
 from revmentor.simulate.model import SiteDesign, simulate_site
+from tests.workflow.conftest import shard_jobs
 
 pytestmark = pytest.mark.slow
 CONSORTIUM_STEPS = {
@@ -55,12 +56,7 @@ def test_new_site_flows_through_from_template(example_run, tmp_path, instrument,
         sheet.append([None if value is None else value for value in record])
     workbook.save(folder / "responses.xlsx")
 
-    assert workspace.planned_jobs() == {
-        ("validate_site", "leeds"),
-        ("site_stats", "leeds"),
-        *CONSORTIUM_STEPS,
-        ("all", ""),
-    }
+    assert workspace.planned_jobs() == {*shard_jobs("leeds"), *CONSORTIUM_STEPS, ("all", "")}
     workspace.snakemake(check=True)
     report = json.loads((workspace.root / "results/validation/leeds.json").read_text())
     assert report["status"] == "valid"

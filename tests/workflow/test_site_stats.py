@@ -11,6 +11,7 @@ import yaml
 from revmentor.core.instrument import Instrument
 from revmentor.simulate.consortium import registry_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
+from tests.workflow.conftest import shard_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +33,7 @@ def test_every_site_gets_summary_and_items_and_the_summary_site_flows_through(ex
 
 def test_a_site_can_make_its_own_summary_alone(workspace):
     """The 'share aggregates only' route: one target, that site's jobs only."""
-    assert workspace.planned_jobs("results/sites/pilot/summary.csv") == {
-        ("validate_site", "pilot"),
-        ("site_stats", "pilot"),
-    }
+    assert workspace.planned_jobs("results/sites/pilot/summary.csv") == shard_jobs("pilot")
     workspace.snakemake("results/sites/pilot/summary.csv", check=True)
     assert (workspace.root / "results/sites/pilot/items.csv").exists()
     assert not (workspace.root / "results/sites/northgate").exists()

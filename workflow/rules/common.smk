@@ -15,6 +15,7 @@ from revmentor.core.hashing import sha256_file
 from revmentor.core.config import read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
+from revmentor.core.sharding import group_by_shard
 from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
 from revmentor.report.figure_plan import figure_stems
@@ -72,64 +73,57 @@ wildcard_constraints:
     site=SITE_ID_PATTERN,
 
 
-def site_data(wildcards):
-    return SITES[wildcards.site].path
+SHARD_SITES = group_by_shard(SITE_IDS, config["execution"]["shards"])
+SITE_TABLES = ("summary", "items", "likert", "demographics")
 
 
-def site_params(wildcards):
-    return SITES[wildcards.site].as_params()
+def site_paths(pattern, members, only_format=None):
+    """``pattern`` for each site of a shard (only those sending ``only_format`` if given)."""
+    return [
+        pattern.format(site=site)
+        for site in members
+        if only_format is None or SITES[site].format == only_format
+    ]
 
 
-def site_content(wildcards):
-    """SHA-256 of the site's files as this run found them. A file edited while a run reads
+def shard_inputs(members):
+    """Every file the shard's sites sent: data, and a summary site's optional items."""
+    files = []
+    for site in members:
+        files += [SITES[site].path] + (
+            [SITES[site].items_path] if SITES[site].items_path else []
+        )
+    return files
+
+
+def shard_content(members):
+    """SHA-256 of each site's files as this run found them. A file edited while a run reads
     it changes this param, so the next run redoes the site even if Snakemake's own
     checksum was taken after the edit."""
-    site = SITES[wildcards.site]
-    hashes = {"data": site.sha256}
-    if site.items_path:
-        hashes["items"] = sha256_file(Path(site.items_path))
+    hashes = {}
+    for site in members:
+        hashes[site] = SITES[site].sha256
+        if SITES[site].items_path:
+            hashes[f"{site}:items"] = sha256_file(Path(SITES[site].items_path))
     return hashes
 
 
-def site_items_file(wildcards):
-    """A summary site's optional items file: no input when it sent none."""
-    path = SITES[wildcards.site].items_path
-    return [path] if path else []
+def shard_tables(shard):
+    return [f"results/shards/{shard}/{table}.csv" for table in SITE_TABLES]
+
+
+def consortium_tables(table):
+    """One of the per-site tables, for every site, as the shards wrote them together."""
+    return [f"results/shards/{shard}/{table}.csv" for shard in SHARD_SITES]
 
 
 def sites_with_format(data_format):
     return [site_id for site_id, site in SITES.items() if site.format == data_format]
 
 
-def sites_of_format(data_format):
-    """A wildcard pattern matching exactly the sites that send this format."""
-    ids = sites_with_format(data_format)
-    return "|".join(ids) if ids else "(?!)"
-
-
-def validation_reports(wildcards=None):
-    return expand("results/validation/{site}.json", site=SITE_IDS)
-
-
 def enrolment_dates():
     """Every site's enrolment date, in registry order (orders cumulative analyses)."""
     return {site_id: site.enrolled.isoformat() for site_id, site in SITES.items()}
-
-
-def site_summaries(wildcards=None):
-    return expand("results/sites/{site}/summary.csv", site=SITE_IDS)
-
-
-def site_item_tables(wildcards=None):
-    return expand("results/sites/{site}/items.csv", site=SITE_IDS)
-
-
-def site_demographics(wildcards=None):
-    return expand("results/sites/{site}/demographics.csv", site=SITE_IDS)
-
-
-def site_likert_tables(wildcards=None):
-    return expand("results/sites/{site}/likert.csv", site=SITE_IDS)
 
 
 def registry_rows():
@@ -191,23 +185,24 @@ def report_figure_files():
 
 
 def site_outputs(site_id):
-    """Every file the per-site jobs write for one site, logs included."""
-    site = SITES[site_id]
-    validate_rule = (
-        "validate_summary_site" if site.format == "summary" else "validate_site"
-    )
-    stats_rule = "adopt_site_summary" if site.format == "summary" else "site_stats"
+    """Every file the shard jobs write for one site."""
     files = [
         f"results/validation/{site_id}.json",
         f"results/validation/{site_id}.md",
         f"results/clean/{site_id}.csv",
-        f"results/logs/{validate_rule}/{site_id}.log",
-        f"results/logs/{stats_rule}/{site_id}.log",
     ]
-    if site.format == "summary":
+    if SITES[site_id].format == "summary":
         files.append(f"results/clean/{site_id}.items.csv")
-    names = ("summary", "items", "likert", "demographics")
-    return files + [f"results/sites/{site_id}/{name}.csv" for name in names]
+    return files + [f"results/sites/{site_id}/{table}.csv" for table in SITE_TABLES]
+
+
+def shard_outputs(shard):
+    return [
+        f"results/shards/{shard}/validation.tsv",
+        *shard_tables(shard),
+        f"results/logs/validate/{shard}.log",
+        f"results/logs/stats/{shard}.log",
+    ]
 
 
 CONSORTIUM_OUTPUTS = [
@@ -244,6 +239,7 @@ CONSORTIUM_OUTPUTS = [
 
 def audited_outputs():
     files = [path for site_id in SITE_IDS for path in site_outputs(site_id)]
+    files += [path for shard in SHARD_SITES for path in shard_outputs(shard)]
     files += CONSORTIUM_OUTPUTS
     files += [str(path) for path in report_table_files()]
     files += [str(path) for path in report_figure_files()]
@@ -285,10 +281,9 @@ def participant_level_cleans(wildcards=None):
 
 def all_outputs():
     return [
-        *validation_reports(),
+        *expand("results/validation/{site}.json", site=SITE_IDS),
         "results/validation/overview.tsv",
-        *site_summaries(),
-        *expand("results/sites/{site}/items.csv", site=SITE_IDS),
+        *expand("results/sites/{site}/{table}.csv", site=SITE_IDS, table=SITE_TABLES),
         "results/pooled/meta_analysis.csv",
         "results/pooled/items.csv",
         "results/pooled/ipd_model.csv",

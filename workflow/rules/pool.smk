@@ -8,7 +8,7 @@ localrules:
 
 rule pool_sites:
     input:
-        summaries=site_summaries,
+        summaries=consortium_tables("summary"),
         overview="results/validation/overview.tsv",
     output:
         meta="results/pooled/meta_analysis.csv",
@@ -30,7 +30,7 @@ rule pool_sites:
 
 rule pool_items:
     input:
-        item_tables=site_item_tables,
+        item_tables=consortium_tables("items"),
         overview="results/validation/overview.tsv",
     output:
         "results/pooled/items.csv",

@@ -13,9 +13,9 @@ rule report_tables:
         combined="results/pooled/combined_tests.csv",
         descriptives="results/pooled/descriptives.csv",
         pooled_items="results/pooled/items.csv",
-        summaries=site_summaries,
-        site_items=site_item_tables,
-        demographics=site_demographics,
+        summaries=consortium_tables("summary"),
+        site_items=consortium_tables("items"),
+        demographics=consortium_tables("demographics"),
     output:
         tables=report_table_files(),
     log:
@@ -32,7 +32,7 @@ rule report_figures:
         meta="results/pooled/meta_analysis.csv",
         weights="results/pooled/weights.csv",
         cumulative="results/pooled/cumulative.csv",
-        likert=site_likert_tables,
+        likert=consortium_tables("likert"),
     output:
         figures=report_figure_files(),
     log:

@@ -1,44 +1,30 @@
-# Stage 2: each site's pre/post statistics, items, Likert distributions and demographics.
+# Stage 2: each site's statistics, items, Likert distributions and demographics (the
+# per-site summary format), one job per shard. Each shard also writes its sites' tables
+# together, so that the consortium steps read a few files instead of one per site.
 
 
-rule site_stats:
-    input:
-        clean="results/clean/{site}.csv",
-        report="results/validation/{site}.json",
-    output:
-        summary="results/sites/{site}/summary.csv",
-        item_table="results/sites/{site}/items.csv",
-        likert="results/sites/{site}/likert.csv",
-        demographics="results/sites/{site}/demographics.csv",
-    log:
-        "results/logs/site_stats/{site}.log",
-    wildcard_constraints:
-        site=sites_of_format("responses"),
-    params:
-        provenance=provenance("site_stats.py"),
-        instrument=config["instrument"],
-        seed=config["seed"],
-        policy=config["validation"]["on_invalid_site"],
-    script:
-        "../scripts/site_stats.py"
+for shard, members in SHARD_SITES.items():
 
-
-rule adopt_site_summary:
-    input:
-        summary="results/clean/{site}.csv",
-        item_table="results/clean/{site}.items.csv",
-        report="results/validation/{site}.json",
-    output:
-        summary="results/sites/{site}/summary.csv",
-        item_table="results/sites/{site}/items.csv",
-        likert="results/sites/{site}/likert.csv",
-        demographics="results/sites/{site}/demographics.csv",
-    log:
-        "results/logs/adopt_site_summary/{site}.log",
-    wildcard_constraints:
-        site=sites_of_format("summary"),
-    params:
-        provenance=provenance("adopt_site_summary.py"),
-        policy=config["validation"]["on_invalid_site"],
-    script:
-        "../scripts/adopt_site_summary.py"
+    rule:
+        name:
+            f"stats_{shard}"
+        input:
+            reports=site_paths("results/validation/{site}.json", members),
+            cleans=site_paths("results/clean/{site}.csv", members),
+            item_tables=site_paths("results/clean/{site}.items.csv", members, "summary"),
+        output:
+            summaries=site_paths("results/sites/{site}/summary.csv", members),
+            site_items=site_paths("results/sites/{site}/items.csv", members),
+            likert=site_paths("results/sites/{site}/likert.csv", members),
+            demographics=site_paths("results/sites/{site}/demographics.csv", members),
+            shard_tables=shard_tables(shard),
+        log:
+            f"results/logs/stats/{shard}.log",
+        params:
+            provenance=provenance("stats_shard.py"),
+            sites=[SITES[site].as_params() for site in members],
+            instrument=config["instrument"],
+            seed=config["seed"],
+            policy=config["validation"]["on_invalid_site"],
+        script:
+            "../scripts/stats_shard.py"

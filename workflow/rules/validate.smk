@@ -1,55 +1,39 @@
-# Stage 1: check each site's data against the instrument, one job per site.
+# Stage 1: check each site's data against the instrument. Sites are batched into stable
+# shards (execution.shards in the config): one job validates every site of a shard, and
+# every site still gets its own report and clean table.
 
 
 localrules:
     validation_overview,
 
 
-rule validate_site:
-    input:
-        data=site_data,
-    output:
-        report="results/validation/{site}.json",
-        report_md="results/validation/{site}.md",
-        clean="results/clean/{site}.csv",
-    log:
-        "results/logs/validate_site/{site}.log",
-    wildcard_constraints:
-        site=sites_of_format("responses"),
-    params:
-        provenance=provenance("validate_site.py"),
-        content=site_content,
-        site=site_params,
-        instrument=config["instrument"],
-    script:
-        "../scripts/validate_site.py"
+for shard, members in SHARD_SITES.items():
 
-
-rule validate_summary_site:
-    input:
-        data=site_data,
-        item_table=site_items_file,
-    output:
-        report="results/validation/{site}.json",
-        report_md="results/validation/{site}.md",
-        summary="results/clean/{site}.csv",
-        item_table="results/clean/{site}.items.csv",
-    log:
-        "results/logs/validate_summary_site/{site}.log",
-    wildcard_constraints:
-        site=sites_of_format("summary"),
-    params:
-        provenance=provenance("validate_summary_site.py"),
-        content=site_content,
-        site=site_params,
-        instrument=config["instrument"],
-    script:
-        "../scripts/validate_summary_site.py"
+    rule:
+        name:
+            f"validate_{shard}"
+        input:
+            data=shard_inputs(members),
+        output:
+            reports=site_paths("results/validation/{site}.json", members),
+            reports_md=site_paths("results/validation/{site}.md", members),
+            cleans=site_paths("results/clean/{site}.csv", members),
+            item_tables=site_paths("results/clean/{site}.items.csv", members, "summary"),
+            overview=f"results/shards/{shard}/validation.tsv",
+        log:
+            f"results/logs/validate/{shard}.log",
+        params:
+            provenance=provenance("validate_shard.py"),
+            sites=[SITES[site].as_params() for site in members],
+            content=shard_content(members),
+            instrument=config["instrument"],
+        script:
+            "../scripts/validate_shard.py"
 
 
 rule validation_overview:
     input:
-        reports=validation_reports,
+        shards=expand("results/shards/{shard}/validation.tsv", shard=SHARD_SITES),
     output:
         tsv="results/validation/overview.tsv",
         md="results/validation/overview.md",
@@ -58,5 +42,6 @@ rule validation_overview:
     params:
         provenance=provenance("validation_overview.py"),
         policy=config["validation"]["on_invalid_site"],
+        sites=SITE_IDS,
     script:
         "../scripts/validation_overview.py"

@@ -44,7 +44,7 @@ def exclusion_reason(report: ValidationReport) -> str:
     return f"invalid data: {len(report.errors)} validation error(s), see the site's report"
 
 
-def overview(reports: Sequence[ValidationReport], report_paths: Sequence[str], policy: str):
+def overview(reports: Sequence[ValidationReport], report_paths: Sequence[str]) -> pd.DataFrame:
     """One row per site: its status, and whether the pooled analyses include it."""
     rows = []
     for report, path in zip(reports, report_paths, strict=True):
@@ -62,15 +62,28 @@ def overview(reports: Sequence[ValidationReport], report_paths: Sequence[str], p
                 "report": path,
             }
         )
-    table = pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
-    invalid = [(r, p) for r, p in zip(reports, report_paths, strict=True) if not r.is_valid]
-    if invalid and policy == STOP:
-        raise InvalidSiteError(
-            f"{len(invalid)} site(s) failed validation and on_invalid_site is 'stop'. Fix the "
-            "data (or set validation.on_invalid_site: exclude to run without them).\n"
-            + "\n".join(invalid_site_message(r, p) for r, p in invalid)
-        )
-    return table
+    return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
+
+
+def stop_if_invalid(table: pd.DataFrame, policy: str, read_report) -> None:
+    """Under ``stop``, fail naming each invalid site, its report and its first errors.
+    ``read_report`` loads a site's report from the path in the table."""
+    invalid = table[table["status"] != "valid"]
+    if invalid.empty or policy != STOP:
+        return
+    messages = [
+        invalid_site_message(read_report(json_path(row.report)), row.report)
+        for row in invalid.itertuples(index=False)
+    ]
+    raise InvalidSiteError(
+        f"{len(invalid)} site(s) failed validation and on_invalid_site is 'stop'. Fix the "
+        "data (or set validation.on_invalid_site: exclude to run without them).\n"
+        + "\n".join(messages)
+    )
+
+
+def json_path(markdown_path: str) -> str:
+    return markdown_path[: -len(".md")] + ".json"
 
 
 def overview_markdown(table: pd.DataFrame, policy: str) -> str:

@@ -1,0 +1,58 @@
+"""Every site of a shard: its statistics, items, Likert counts and demographics, written
+per site and, for the consortium steps, together for the shard."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.logs import step_logging
+from revmentor.core.summary_format import read_items, read_summary
+from revmentor.core.tables import write_text
+from revmentor.steps import SITE_TABLES, site_tables
+from revmentor.validation.policy import usable_site
+from revmentor.validation.report import ValidationReport
+from revmentor.validation.site import read_clean, table_csv
+
+OUTPUTS = {
+    "summary": "summaries",
+    "items": "site_items",
+    "likert": "likert",
+    "demographics": "demographics",
+}
+
+with step_logging(snakemake.log[0], "stats") as log:
+    instrument = Instrument.from_config(snakemake.params.instrument)
+    given, output = snakemake.input, snakemake.output
+    item_tables = iter(given.item_tables)
+    collected = {table: [] for table in SITE_TABLES}
+    for index, site in enumerate(snakemake.params.sites):
+        report = ValidationReport.from_json(Path(given.reports[index]).read_text("utf-8"))
+        is_summary = site["format"] == "summary"
+        items_path = next(item_tables) if is_summary else None
+        tables = dict.fromkeys(SITE_TABLES)
+        if usable_site(report, given.reports[index][:-5] + ".md", snakemake.params.policy):
+            if is_summary:
+                tables = site_tables(
+                    site["site_id"],
+                    instrument,
+                    snakemake.params.seed,
+                    summary=read_summary(given.cleans[index]),
+                    items=read_items(items_path),
+                )
+            else:
+                clean = read_clean(Path(given.cleans[index]), instrument)
+                tables = site_tables(site["site_id"], instrument, snakemake.params.seed, clean)
+        for table, frame in tables.items():
+            write_text(output[OUTPUTS[table]][index], table_csv(frame, SITE_TABLES[table]))
+            if frame is not None and not frame.empty:
+                collected[table].append(frame)
+        log.info(
+            "site %s: %s",
+            site["site_id"],
+            "summarised" if tables["summary"] is not None else "excluded (invalid data)",
+        )
+    for table, path in zip(SITE_TABLES, output.shard_tables, strict=True):
+        frames = collected[table]
+        combined = pd.concat(frames, ignore_index=True) if frames else None
+        write_text(path, table_csv(combined, SITE_TABLES[table]))

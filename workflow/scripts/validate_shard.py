@@ -1,0 +1,32 @@
+"""Validate every site of a shard: each site's report (JSON, Markdown) and clean table."""
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.logs import step_logging
+from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
+from revmentor.core.tables import write_csv, write_text
+from revmentor.steps import validate
+from revmentor.validation.policy import overview
+from revmentor.validation.site import clean_csv, table_csv
+
+with step_logging(snakemake.log[0], "validate") as log:
+    instrument = Instrument.from_config(snakemake.params.instrument)
+    output = snakemake.output
+    item_tables = iter(output.item_tables)
+    reports = []
+    for index, site in enumerate(snakemake.params.sites):
+        checked = validate(site, instrument)
+        reports.append(checked.report)
+        write_text(output.reports[index], checked.report.to_json())
+        write_text(output.reports_md[index], checked.report.to_markdown())
+        if site["format"] == "summary":
+            write_text(output.cleans[index], table_csv(checked.summary, SUMMARY_COLUMNS))
+            write_text(next(item_tables), table_csv(checked.items, ITEMS_COLUMNS))
+        else:
+            write_text(output.cleans[index], clean_csv(checked.clean, instrument))
+        log.info(
+            "site %s: %s, %d error(s)",
+            site["site_id"],
+            checked.report.status,
+            len(checked.report.errors),
+        )
+    write_csv(output.overview, overview(reports, list(output.reports_md)))
