@@ -10,6 +10,10 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: run test lint format bench example clean-results
 
+# Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md.
+bench: $(STAMP)
+	python bench/run_bench.py
+
 run: $(STAMP)
 	snakemake --cores $(CORES)
 
@@ -17,14 +21,14 @@ test: $(STAMP)
 	python -m pytest
 
 lint: $(STAMP)
-	ruff check src tests workflow/scripts
-	ruff format --check src tests workflow/scripts
+	ruff check src tests workflow/scripts bench
+	ruff format --check src tests workflow/scripts bench
 	snakefmt --check Snakefile workflow/rules
 	python -m pytest -q tests/workflow/test_lint.py
 
 format: $(STAMP)
-	ruff check --fix src tests workflow/scripts
-	ruff format src tests workflow/scripts
+	ruff check --fix src tests workflow/scripts bench
+	ruff format src tests workflow/scripts bench
 	snakefmt Snakefile workflow/rules
 
 # Rebuild the bundled synthetic example consortium from the simulator.

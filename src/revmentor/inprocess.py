@@ -18,10 +18,18 @@ import pandas as pd
 from revmentor.core.config import SITES_SCHEMA, read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.pooling.combined import combined_tests
-from revmentor.pooling.consortium import all_summaries, meta_table, plan_from
-from revmentor.pooling.ipd import pooled_descriptives
+from revmentor.pooling.consortium import (
+    all_summaries,
+    cumulative,
+    leave_one_out,
+    meta_table,
+    plan_from,
+)
+from revmentor.pooling.descriptives import pooled_descriptives
+from revmentor.pooling.ipd import ipd_table
 from revmentor.pooling.items import pooled_items
 from revmentor.report.assemble import Settings, all_tables
+from revmentor.stats.distributions import change_table
 from revmentor.steps import site_tables, validate
 from revmentor.validation.policy import EXCLUDE, invalid_site_message
 from revmentor.validation.registry import Site, read_registry
@@ -36,7 +44,8 @@ class SiteResults:
     summaries: list[pd.DataFrame] = field(default_factory=list)
     items: list[pd.DataFrame] = field(default_factory=list)
     demographics: list[pd.DataFrame] = field(default_factory=list)
-    cleans: dict[str, pd.DataFrame] = field(default_factory=dict)
+    changes: list[pd.DataFrame] = field(default_factory=list)
+    likert: list[pd.DataFrame] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)
 
 
@@ -49,7 +58,8 @@ def _site_step(site: Site, instrument: Instrument, seed: int, results: SiteResul
         site.site_id, instrument, seed, checked.clean, checked.summary, checked.items
     )
     if checked.clean is not None:
-        results.cleans[site.site_id] = checked.clean
+        results.changes.append(change_table(checked.clean, instrument, site.site_id))
+        results.likert.append(tables["likert"])
     results.summaries.append(tables["summary"])
     results.items.append(tables["items"])
     if tables["demographics"] is not None:
@@ -70,13 +80,16 @@ def run_sites(sites: tuple[Site, ...], config: Mapping[str, Any]) -> SiteResults
     return results
 
 
-def run_consortium(config: Mapping[str, Any], root: Path) -> dict[str, pd.DataFrame]:
-    """Every pooled table and report table of the consortium described by ``config``."""
+def run_consortium(
+    config: Mapping[str, Any], root: Path, workflow_root: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every pooled table and report table of the consortium described by ``config``;
+    ``root`` holds its registry and data, ``workflow_root`` the schemas (default: root)."""
     sites = read_registry(
         root / config["sites"],
         root / config["data_root"],
         allow_absolute=config["allow_absolute_data_paths"],
-        row_schema=read_yaml(root / SITES_SCHEMA),
+        row_schema=read_yaml((workflow_root or root) / SITES_SCHEMA),
     )
     return analyse(sites, config)
 
@@ -96,7 +109,7 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
         "combined": combined_tests(
             summaries, plan.roles, plan.outcomes, plan.sites, results.excluded
         ),
-        "descriptives": pooled_descriptives(results.cleans, instrument),
+        "descriptives": pooled_descriptives(pd.concat(results.likert), instrument),
         "summaries": summaries,
         "site_items": all_summaries(results.items),
         "demographics": pd.concat(results.demographics, ignore_index=True),
@@ -116,5 +129,9 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
         site_order=config["report"]["site_order"],
         forest_max_sites=config["report"]["forest_max_sites"],
     )
+    frames["leave_one_out"] = leave_one_out(summaries, plan)
+    frames["cumulative"] = cumulative(summaries, plan)
+    changes = pd.concat(results.changes, ignore_index=True)
+    frames["ipd_model"] = ipd_table(changes, instrument, results.excluded, plan.level)
     tables = all_tables(frames, settings)
     return {**frames, **{f"table_{name}": table.frame for name, table in tables.items()}}

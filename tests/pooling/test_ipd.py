@@ -12,8 +12,8 @@ from scipy import optimize
 
 from revmentor.core.instrument import TOTAL
 from revmentor.pooling import ipd
+from revmentor.pooling.descriptives import DESCRIPTIVE_COLUMNS, pooled_descriptives
 from revmentor.pooling.ipd import (
-    DESCRIPTIVE_COLUMNS,
     MIXED_MODEL_KEYS,
     NOTE_BOUNDARY,
     NOTE_CONSTANT,
@@ -25,9 +25,9 @@ from revmentor.pooling.ipd import (
     NOTE_ONE_SITE,
     change_scores,
     mixed_model,
-    pooled_descriptives,
     reml_slope_at_zero,
 )
+from revmentor.stats.distributions import change_table, likert_counts
 from tests.reference import close, load
 
 REFERENCE = load("mixed_model")
@@ -217,18 +217,32 @@ def cleans(instrument):
     }
 
 
-def test_change_scores_reuse_the_site_pairing(cleans, instrument):
-    changes = change_scores(cleans, instrument, "mentor", TOTAL)
+@pytest.fixture
+def changes(cleans, instrument):
+    return pd.concat(
+        [change_table(clean, instrument, site) for site, clean in cleans.items()],
+        ignore_index=True,
+    )
+
+
+def test_change_scores_reuse_the_site_pairing(changes):
+    changes_all = changes
+    changes = change_scores(changes_all, "mentor", TOTAL)
     assert list(changes.columns) == ["site_id", "change"]
     assert changes["site_id"].tolist() == ["north", "north", "south", "south", "south", "south"]
     assert changes["change"].tolist() == [6, 6, 8, 4, 5, 7]
-    mentees = change_scores(cleans, instrument, "mentee", TOTAL)
+    mentees = change_scores(changes_all, "mentee", TOTAL)
     assert mentees["site_id"].tolist() == ["south"]
-    assert change_scores({}, instrument, "mentor", TOTAL).empty
+    assert change_scores(changes_all.iloc[0:0], "mentor", TOTAL).empty
 
 
 def test_pooled_quartiles_over_all_sites_are_spss_type_6(cleans, instrument):
-    table = pooled_descriptives(cleans, instrument)
+    """From the sites' score counts alone: the same quartiles as from the raw scores."""
+    counts = pd.concat(
+        [likert_counts(clean, instrument, site) for site, clean in cleans.items()],
+        ignore_index=True,
+    )
+    table = pooled_descriptives(counts, instrument)
     assert tuple(table.columns) == DESCRIPTIVE_COLUMNS
     assert len(table) == len(instrument.roles) * len(instrument.outcomes)
     total = table[(table["role"] == "mentor") & (table["outcome"] == TOTAL)].iloc[0]

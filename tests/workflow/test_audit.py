@@ -16,7 +16,7 @@ from tests.workflow.conftest import Workspace, shard_jobs
 pytestmark = pytest.mark.slow
 RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
 POOLED = {"validation_overview", "pool_sites", "pool_items", "ipd_model"}
-REPORT = {"report_tables", "report_figures"}
+REPORT = {"report_tables", "report_forests", "report_likert"}
 AUDIT = {"audit_manifest", "all"}
 
 
@@ -80,23 +80,29 @@ CASES = {
         "alpha: 0.01",
         jobs("report_tables", "report_config", *AUDIT),
     ),
-    "report.forest_max_sites (figures only)": (
+    "report.forest_max_sites (forest plots only)": (
         "config/config.yaml",
         "forest_max_sites: 40",
         "forest_max_sites: 3",
-        jobs("report_figures", "report_config", *AUDIT),
+        jobs("report_forests", "report_config", *AUDIT),
+    ),
+    "report.likert_max_sites (Likert charts only)": (
+        "config/config.yaml",
+        "likert_max_sites: 12",
+        "likert_max_sites: 2",
+        jobs("report_likert", "report_config", *AUDIT),
     ),
     "pooling.method": (
         "config/config.yaml",
         "method: REML",
         "method: PM",
-        jobs("pool_sites", *REPORT, "report_config", *AUDIT),
+        jobs("pool_sites", "report_tables", "report_forests", "report_config", *AUDIT),
     ),
     "seed (per-site statistics)": (
         "config/config.yaml",
         "seed: 20221101",
         "seed: 7",
-        jobs("pool_sites", "pool_items", *REPORT, "report_config", *AUDIT)
+        jobs("pool_sites", "pool_items", "ipd_model", *REPORT, "report_config", *AUDIT)
         | stats_jobs(*RESPONSES_SITES, "oakfield"),
     ),
     "a comment in config.yaml": (
@@ -109,13 +115,13 @@ CASES = {
         "src/revmentor/pooling/combined.py",
         "return float(stats.norm.isf(p_one))",
         "return float(stats.norm.isf(p_one)) + 0.0",
-        jobs("pool_sites", *REPORT, *AUDIT),
+        jobs("pool_sites", "report_tables", "report_forests", *AUDIT),
     ),
     "a function of revmentor.report.figures.likert": (
         "src/revmentor/report/figures/likert.py",
         "def neutral_level(",
         "def neutral_level (",
-        jobs("report_figures", *AUDIT),
+        jobs("report_forests", "report_likert", *AUDIT),
     ),
 }
 
@@ -140,7 +146,7 @@ def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
     saved = finished.env["PYTHONPATH"]
     finished.env["PYTHONPATH"] = f"{saved}{os.pathsep}{fake.parent}"
     try:
-        assert finished.planned_jobs() == jobs("report_figures", *AUDIT)
+        assert finished.planned_jobs() == jobs("report_forests", "report_likert", *AUDIT)
     finally:
         finished.env["PYTHONPATH"] = saved
 

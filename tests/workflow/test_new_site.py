@@ -20,7 +20,8 @@ CONSORTIUM_STEPS = {
         "pool_items",
         "ipd_model",
         "report_tables",
-        "report_figures",
+        "report_forests",
+        "report_likert",
         "report_config",
         "audit_manifest",
     )

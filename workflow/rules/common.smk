@@ -1,4 +1,5 @@
 # The site registry, the instrument and the input functions every stage uses.
+import functools
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -18,7 +19,7 @@ from revmentor.core.problems import ProblemsError
 from revmentor.core.sharding import group_by_shard
 from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
-from revmentor.report.figure_plan import figure_stems
+from revmentor.report.figure_plan import forest_stems, likert_stems
 from revmentor.validation.registry import read_registry
 
 SITE_ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,63}"
@@ -48,6 +49,7 @@ def load_sites():
     return {site.site_id: site for site in sites}
 
 
+@functools.cache
 def provenance(script):
     """The package code and software versions a script uses: a change reruns the rule."""
     path = Path(workflow.basedir) / "workflow/scripts" / script
@@ -131,25 +133,29 @@ def registry_rows():
     return [site.as_params() for site in SITES.values()]
 
 
-def report_settings(report_keys, disclosure=False):
-    """What a report step reads from the config and registry, as plain values (only the
-    ``report`` keys it uses, so that changing another key does not rerun it)."""
+def report_settings(report_keys, disclosure=False, analysis=True):
+    """What a report step reads from the config and registry, as plain values (only what
+    it uses, so that changing anything else does not rerun it): the ``report`` keys named,
+    the disclosure rule if asked, and the pooling settings and original study unless
+    ``analysis`` is False."""
     settings = {
         "roles": list(INSTRUMENT.roles),
         "outcomes": list(INSTRUMENT.outcomes),
         "names": {site_id: site.name for site_id, site in SITES.items()},
         "enrolled": enrolment_dates(),
-        "original_study": config["original_study"],
-        "pooling": config["pooling"],
         "report": {key: config["report"][key] for key in report_keys},
     }
+    if analysis:
+        settings["original_study"] = config["original_study"]
+        settings["pooling"] = config["pooling"]
     if disclosure:
         settings["disclosure"] = config["disclosure"]
     return settings
 
 
 TABLE_SETTINGS = ("alpha", "site_order")
-FIGURE_SETTINGS = ("forest_max_sites", "site_order")
+FOREST_SETTINGS = ("forest_max_sites", "site_order")
+LIKERT_SETTINGS = ("likert_max_sites", "site_order")
 
 
 def report_table_files():
@@ -165,19 +171,24 @@ def report_table_files():
     ]
 
 
-def report_figure_files():
-    stems = figure_stems(
-        settings_from(report_settings(FIGURE_SETTINGS)), INSTRUMENT.domain_ids
-    )
+def report_figure_files(kind):
+    """The figures of one kind ('forest': forest and cumulative; 'likert'), PNG flagged
+    for the report, SVG beside it."""
+    if kind == "forest":
+        stems = forest_stems(settings_from(report_settings(FOREST_SETTINGS)))
+    else:
+        stems = likert_stems(
+            settings_from(report_settings(LIKERT_SETTINGS)), INSTRUMENT.domain_ids
+        )
     files = []
     for stem in stems:
-        kind = stem.split("_", 1)[0]
+        kind_of_stem = stem.split("_", 1)[0]
         files.append(
             report_item(
                 f"results/figures/{stem}.png",
-                caption=str(CAPTIONS / f"figure_{kind}.rst"),
+                caption=str(CAPTIONS / f"figure_{kind_of_stem}.rst"),
                 category="Figures",
-                subcategory=kind,
+                subcategory=kind_of_stem,
             )
         )
         files.append(f"results/figures/{stem}.svg")
@@ -199,6 +210,7 @@ def site_outputs(site_id):
 def shard_outputs(shard):
     return [
         f"results/shards/{shard}/validation.tsv",
+        f"results/clean/shards/{shard}.changes.csv",
         *shard_tables(shard),
         f"results/logs/validate/{shard}.log",
         f"results/logs/stats/{shard}.log",
@@ -230,7 +242,8 @@ CONSORTIUM_OUTPUTS = [
             "pool_items",
             "ipd_model",
             "report_tables",
-            "report_figures",
+            "report_forests",
+            "report_likert",
             "report_config",
         )
     ),
@@ -242,7 +255,8 @@ def audited_outputs():
     files += [path for shard in SHARD_SITES for path in shard_outputs(shard)]
     files += CONSORTIUM_OUTPUTS
     files += [str(path) for path in report_table_files()]
-    files += [str(path) for path in report_figure_files()]
+    files += [str(path) for path in report_figure_files("forest")]
+    files += [str(path) for path in report_figure_files("likert")]
     return files
 
 
@@ -288,7 +302,8 @@ def all_outputs():
         "results/pooled/items.csv",
         "results/pooled/ipd_model.csv",
         *report_table_files(),
-        *report_figure_files(),
+        *report_figure_files("forest"),
+        *report_figure_files("likert"),
         "results/report/config_used.yaml",
         "results/audit/manifest.json",
     ]

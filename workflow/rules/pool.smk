@@ -9,9 +9,11 @@ localrules:
 rule pool_sites:
     input:
         summaries=consortium_tables("summary"),
+        likert=consortium_tables("likert"),
         overview="results/validation/overview.tsv",
     output:
         meta="results/pooled/meta_analysis.csv",
+        descriptives="results/pooled/descriptives.csv",
         weights="results/pooled/weights.csv",
         leave_one_out="results/pooled/leave_one_out.csv",
         cumulative="results/pooled/cumulative.csv",
@@ -20,6 +22,7 @@ rule pool_sites:
         "results/logs/pool_sites.log",
     params:
         provenance=provenance("pool_sites.py"),
+        instrument=config["instrument"],
         roles=INSTRUMENT.roles,
         outcomes=INSTRUMENT.outcomes,
         enrolled=enrolment_dates(),
@@ -47,11 +50,10 @@ rule pool_items:
 
 rule ipd_model:
     input:
-        cleans=participant_level_cleans,
+        changes=expand("results/clean/shards/{shard}.changes.csv", shard=SHARD_SITES),
         overview="results/validation/overview.tsv",
     output:
         model="results/pooled/ipd_model.csv",
-        descriptives="results/pooled/descriptives.csv",
     log:
         "results/logs/ipd_model.log",
     params:

@@ -27,20 +27,36 @@ rule report_tables:
         "../scripts/report_tables.py"
 
 
-rule report_figures:
+rule report_forests:
     input:
         meta="results/pooled/meta_analysis.csv",
         weights="results/pooled/weights.csv",
         cumulative="results/pooled/cumulative.csv",
-        likert=consortium_tables("likert"),
     output:
-        figures=report_figure_files(),
+        figures=report_figure_files("forest"),
     log:
-        "results/logs/report_figures.log",
+        "results/logs/report_forests.log",
     params:
         provenance=provenance("report_figures.py"),
-        settings=report_settings(FIGURE_SETTINGS),
+        settings=report_settings(FOREST_SETTINGS),
         instrument=config["instrument"],
+        kind="forest",
+    script:
+        "../scripts/report_figures.py"
+
+
+rule report_likert:
+    input:
+        likert=consortium_tables("likert"),
+    output:
+        figures=report_figure_files("likert"),
+    log:
+        "results/logs/report_likert.log",
+    params:
+        provenance=provenance("report_figures.py"),
+        settings=report_settings(LIKERT_SETTINGS, analysis=False),
+        instrument=config["instrument"],
+        kind="likert",
     script:
         "../scripts/report_figures.py"
 

@@ -18,6 +18,7 @@ for shard, members in SHARD_SITES.items():
             likert=site_paths("results/sites/{site}/likert.csv", members),
             demographics=site_paths("results/sites/{site}/demographics.csv", members),
             shard_tables=shard_tables(shard),
+            changes=f"results/clean/shards/{shard}.changes.csv",
         log:
             f"results/logs/stats/{shard}.log",
         params:

@@ -1,5 +1,8 @@
 """Pool every site: meta-analyses, weights, leave-one-out, cumulative and combined tests."""
 
+import pandas as pd
+
+from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_summary
 from revmentor.core.tables import write_csv
@@ -11,6 +14,7 @@ from revmentor.pooling.consortium import (
     meta_table,
     plan_from,
 )
+from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.validation.policy import excluded_sites, read_overview
 
 with step_logging(snakemake.log[0], "pool_sites") as log:
@@ -20,6 +24,9 @@ with step_logging(snakemake.log[0], "pool_sites") as log:
     summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
     meta, weights = meta_table(summaries, plan)
     write_csv(snakemake.output.meta, meta)
+    counts = pd.concat([pd.read_csv(path) for path in snakemake.input.likert], ignore_index=True)
+    instrument = Instrument.from_config(params.instrument)
+    write_csv(snakemake.output.descriptives, pooled_descriptives(counts, instrument))
     write_csv(snakemake.output.weights, weights)
     write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan))
     write_csv(snakemake.output.cumulative, cumulative(summaries, plan))

@@ -1,4 +1,4 @@
-"""Forest plots, cumulative forest plots and diverging Likert bars, as PNG and SVG."""
+"""Publication figures, as PNG and SVG: forest and cumulative plots, or Likert bars."""
 
 from pathlib import Path
 
@@ -10,24 +10,23 @@ from revmentor.report.assemble import settings_from
 from revmentor.report.figure_plan import cumulative_figures, forest_figures, likert_figures
 from revmentor.report.figures import draw_forest, draw_likert, save_figure
 
-with step_logging(snakemake.log[0], "report_figures") as log:
+with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
     settings = settings_from(snakemake.params.settings)
     instrument = Instrument.from_config(snakemake.params.instrument)
-    level = float(settings.pooling["level"])
-    meta = pd.read_csv(snakemake.input.meta)
     folder = Path(snakemake.output.figures[0]).parent
-    forests = forest_figures(meta, pd.read_csv(snakemake.input.weights), settings, level)
-    forests |= cumulative_figures(pd.read_csv(snakemake.input.cumulative), settings, level)
-    likert = pd.concat([pd.read_csv(path) for path in snakemake.input.likert], ignore_index=True)
-    bars = likert_figures(
-        likert,
-        settings,
-        {domain.id: domain.label for domain in instrument.domains},
-        range(instrument.scale_min, instrument.scale_max + 1),
-        instrument.timepoints,
-    )
-    for stem, data in forests.items():
-        save_figure(draw_forest(data), folder / stem)
-    for stem, data in bars.items():
-        save_figure(draw_likert(data), folder / stem)
-    log.info("%d forest and %d Likert figures", len(forests), len(bars))
+    given = snakemake.input
+    if snakemake.params.kind == "forest":
+        level = float(settings.pooling["level"])
+        weights = pd.read_csv(given.weights)
+        figures = forest_figures(pd.read_csv(given.meta), weights, settings, level)
+        figures |= cumulative_figures(pd.read_csv(given.cumulative), settings, level)
+        draw = draw_forest
+    else:
+        counts = pd.concat([pd.read_csv(path) for path in given.likert], ignore_index=True)
+        domains = {domain.id: domain.label for domain in instrument.domains}
+        levels = range(instrument.scale_min, instrument.scale_max + 1)
+        figures = likert_figures(counts, settings, domains, levels, instrument.timepoints)
+        draw = draw_likert
+    for stem, data in figures.items():
+        save_figure(draw(data), folder / stem)
+    log.info("%d figures", len(figures))

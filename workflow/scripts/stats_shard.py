@@ -9,6 +9,7 @@ from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_items, read_summary
 from revmentor.core.tables import write_text
+from revmentor.stats.distributions import CHANGE_COLUMNS, change_table
 from revmentor.steps import SITE_TABLES, site_tables
 from revmentor.validation.policy import usable_site
 from revmentor.validation.report import ValidationReport
@@ -26,6 +27,7 @@ with step_logging(snakemake.log[0], "stats") as log:
     given, output = snakemake.input, snakemake.output
     item_tables = iter(given.item_tables)
     collected = {table: [] for table in SITE_TABLES}
+    changes = []
     for index, site in enumerate(snakemake.params.sites):
         report = ValidationReport.from_json(Path(given.reports[index]).read_text("utf-8"))
         is_summary = site["format"] == "summary"
@@ -43,6 +45,7 @@ with step_logging(snakemake.log[0], "stats") as log:
             else:
                 clean = read_clean(Path(given.cleans[index]), instrument)
                 tables = site_tables(site["site_id"], instrument, snakemake.params.seed, clean)
+                changes.append(change_table(clean, instrument, site["site_id"]))
         for table, frame in tables.items():
             write_text(output[OUTPUTS[table]][index], table_csv(frame, SITE_TABLES[table]))
             if frame is not None and not frame.empty:
@@ -52,6 +55,7 @@ with step_logging(snakemake.log[0], "stats") as log:
             site["site_id"],
             "summarised" if tables["summary"] is not None else "excluded (invalid data)",
         )
+    write_text(output.changes, table_csv(pd.concat(changes) if changes else None, CHANGE_COLUMNS))
     for table, path in zip(SITE_TABLES, output.shard_tables, strict=True):
         frames = collected[table]
         combined = pd.concat(frames, ignore_index=True) if frames else None

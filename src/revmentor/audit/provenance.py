@@ -22,7 +22,8 @@ from pathlib import Path
 PACKAGE = "revmentor"
 
 
-def imported_modules(path: Path) -> set[str]:
+@cache
+def imported_modules(path: Path) -> frozenset[str]:
     """Every module named in an import statement anywhere in the file (functions included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     modules: set[str] = set()
@@ -32,20 +33,19 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             modules.add(node.module)
             modules |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return modules
+    return frozenset(modules)
 
 
 def module_file(name: str) -> Path | None:
-    """The source file of one of our modules, or ``None`` for anything else."""
+    """The source file of one of our modules, or ``None`` for anything else. Found on disk,
+    without importing anything (an import here would cost seconds at every parse)."""
     if name != PACKAGE and not name.startswith(PACKAGE + "."):
         return None
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+    base = package_root().parent.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _parents(name: str) -> Iterable[str]:
@@ -71,6 +71,7 @@ def source_closure(script: Path) -> tuple[Path, ...]:
     return tuple(sorted(seen))
 
 
+@cache
 def package_root() -> Path:
     return Path(importlib.util.find_spec(PACKAGE).origin).parent
 
@@ -85,7 +86,8 @@ def code_fingerprint(script: Path) -> str:
     return digest.hexdigest()
 
 
-def third_party_imports(script: Path) -> set[str]:
+@cache
+def third_party_imports(script: Path) -> frozenset[str]:
     """Top-level names of the non-standard-library packages the script's code imports."""
     names = set()
     for path in source_closure(Path(script)):
@@ -93,7 +95,7 @@ def third_party_imports(script: Path) -> set[str]:
             top = module.split(".")[0]
             if top != PACKAGE and top not in sys.stdlib_module_names and top != "snakemake":
                 names.add(top)
-    return names
+    return frozenset(names)
 
 
 @cache

@@ -23,8 +23,8 @@ How statsmodels is made to reproduce R:
   The sign of the REML slope at σ²_site = 0 decides the boundary instead; there the REML
   fit is exactly the intercept-only OLS fit.
 
-Quartiles of the pooled participants use the SPSS (type 6) definition, so they can be set
-beside the original study's medians (total 23 before, 29 after).
+The change scores come from the sites' change tables, written by the per-site step into
+the private clean area, so the model reads one file per shard rather than every site's data.
 """
 
 from __future__ import annotations
@@ -42,8 +42,6 @@ from statsmodels.regression.mixed_linear_model import MixedLMParams
 from revmentor.core.instrument import Instrument
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.meta import meta_analysis
-from revmentor.stats.pairs import role_pairs
-from revmentor.stats.site_summary import quantiles
 
 CHANGE_COLUMNS = ("site_id", "change")
 MIXED_MODEL_KEYS = (
@@ -57,18 +55,6 @@ MIXED_MODEL_KEYS = (
     "n_participants",
     "converged",
     "note",
-)
-DESCRIPTIVE_COLUMNS = (
-    "role",
-    "outcome",
-    "k_sites",
-    "n_pairs",
-    "median_pre",
-    "q1_pre",
-    "q3_pre",
-    "median_post",
-    "q1_post",
-    "q3_post",
 )
 FORMULA = "change ~ 1"
 POLISH_OPTIMISER = "bfgs"
@@ -91,25 +77,16 @@ NOTE_BOUNDARY = (
 NOTE_NOT_CONVERGED = "REML did not converge: the estimates are the optimiser's last values"
 
 
-def change_scores(
-    cleans: Mapping[str, pd.DataFrame], instrument: Instrument, role: str, outcome: str
-) -> pd.DataFrame:
-    """Post − pre of every complete pair of one role × outcome, one row per participant,
-    keyed by the site (``cleans`` maps site id to its clean table)."""
-    frames = [
-        pd.DataFrame(
-            {
-                "site_id": site,
-                "change": role_pairs(clean, role, instrument)[outcome].differences,
-            },
-            columns=list(CHANGE_COLUMNS),
-        )
-        for site, clean in cleans.items()
-    ]
-    frames = [frame for frame in frames if not frame.empty]
-    if not frames:
-        return pd.DataFrame({"site_id": pd.Series(dtype=object), "change": pd.Series(dtype=float)})
-    return pd.concat(frames, ignore_index=True)
+def change_scores(changes: pd.DataFrame, role: str, outcome: str) -> pd.DataFrame:
+    """One role × outcome's change scores (site_id, change) from the sites' change tables
+    (``results/clean/shards/*.changes.csv``: site_id, role, outcome, change)."""
+    chosen = changes[(changes["role"] == role) & (changes["outcome"] == outcome)]
+    return pd.DataFrame(
+        {
+            "site_id": chosen["site_id"].astype(object).to_numpy(),
+            "change": chosen["change"].astype(float).to_numpy(),
+        }
+    )
 
 
 def _result(
@@ -262,35 +239,6 @@ def mixed_model(
         )
 
 
-def pooled_descriptives(cleans: Mapping[str, pd.DataFrame], instrument: Instrument) -> pd.DataFrame:
-    """Quartiles of the pre and post scores of every paired participant of all
-    participant-level sites together, per role × outcome (SPSS type-6 quartiles)."""
-    records = []
-    for role in instrument.roles:
-        by_site = [role_pairs(clean, role, instrument) for clean in cleans.values()]
-        for outcome in instrument.outcomes:
-            pairs = [site[outcome] for site in by_site]
-            pre = np.concatenate([np.empty(0), *(p.pre for p in pairs)])
-            post = np.concatenate([np.empty(0), *(p.post for p in pairs)])
-            median_pre, q1_pre, q3_pre = quantiles(pre)
-            median_post, q1_post, q3_post = quantiles(post)
-            records.append(
-                {
-                    "role": role,
-                    "outcome": outcome,
-                    "k_sites": sum(p.n > 0 for p in pairs),
-                    "n_pairs": len(pre),
-                    "median_pre": median_pre,
-                    "q1_pre": q1_pre,
-                    "q3_pre": q3_pre,
-                    "median_post": median_post,
-                    "q1_post": q1_post,
-                    "q3_post": q3_post,
-                }
-            )
-    return typed_frame(records, DESCRIPTIVE_COLUMNS, ("role", "outcome"), ("k_sites", "n_pairs"))
-
-
 IPD_COLUMNS = (
     "role",
     "outcome",
@@ -333,7 +281,7 @@ def two_stage_same_sites(changes: pd.DataFrame, level: float) -> dict[str, Any]:
 
 
 def ipd_table(
-    cleans: Mapping[str, pd.DataFrame],
+    changes: pd.DataFrame,
     instrument: Instrument,
     not_in_model: Mapping[str, str],
     level: float = 0.95,
@@ -345,11 +293,11 @@ def ipd_table(
     records = []
     for role in instrument.roles:
         for outcome in instrument.outcomes:
-            changes = change_scores(cleans, instrument, role, outcome)
-            fit = mixed_model(changes, level)
+            chosen = change_scores(changes, role, outcome)
+            fit = mixed_model(chosen, level)
             record = {"role": role, "outcome": outcome, "model": ONE_STAGE, **fit}
             record["converged"] = "yes" if fit["converged"] else "no"
-            record.update(two_stage_same_sites(changes, level))
+            record.update(two_stage_same_sites(chosen, level))
             if fit["estimate"] is not None and "two_stage_estimate" in record:
                 record["difference"] = fit["estimate"] - record["two_stage_estimate"]
             record["sites_not_in_model"] = left_out

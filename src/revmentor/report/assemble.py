@@ -35,6 +35,7 @@ class Settings:
     min_cell: int
     site_order: str = "registry"
     forest_max_sites: int = 40
+    likert_max_sites: int = 12
 
 
 def ordered_sites(settings: Settings, estimates: Mapping[str, float] | None = None) -> list[str]:
@@ -163,10 +164,11 @@ def settings_from(values: Mapping[str, Any]) -> Settings:
         outcomes=tuple(values["outcomes"]),
         names=dict(values["names"]),
         enrolled=dict(values["enrolled"]),
-        original_study=values["original_study"],
-        pooling=values["pooling"],
+        original_study=values.get("original_study", {}),
+        pooling=values.get("pooling", {}),
         alpha=float(report.get("alpha", 0.05)),
         min_cell=int(values.get("disclosure", {}).get("min_cell", 0)),
         site_order=report.get("site_order", "registry"),
         forest_max_sites=int(report.get("forest_max_sites", 40)),
+        likert_max_sites=int(report.get("likert_max_sites", 12)),
     )

@@ -30,12 +30,14 @@ def likert_stem(role: str, domain: str) -> str:
     return f"likert_{role}_{domain}"
 
 
-def figure_stems(settings: Settings, domains: Sequence[str]) -> list[str]:
-    """Every figure file name (without suffix), known before anything runs."""
+def forest_stems(settings: Settings) -> list[str]:
+    """Forest and cumulative figure file names (without suffix), known before anything runs."""
     stems = [forest_stem(r, o) for r in settings.roles for o in settings.outcomes]
-    stems += [cumulative_stem(r, o) for r, o in headline_outcomes(settings)]
-    stems += [likert_stem(r, d) for r in settings.roles for d in (*domains, "overview")]
-    return stems
+    return stems + [cumulative_stem(r, o) for r, o in headline_outcomes(settings)]
+
+
+def likert_stems(settings: Settings, domains: Sequence[str]) -> list[str]:
+    return [likert_stem(r, d) for r in settings.roles for d in (*domains, "overview")]
 
 
 def _primary(frame: pd.DataFrame, pooling: Mapping) -> pd.DataFrame:
@@ -79,11 +81,12 @@ def likert_figures(
     levels: Sequence[int],
     timepoints: Sequence[str],
 ) -> dict[str, LikertData]:
-    """Per role and domain: all sites pooled, then each site (up to forest_max_sites);
-    and per role an overview of every domain, all sites pooled."""
+    """Per role and domain: all sites pooled, then each site (up to likert_max_sites); and
+    per role an overview of every domain, all sites pooled."""
     names = {site: settings.names[site] for site in ordered_sites(settings)}
-    shown_sites = list(names)[: settings.forest_max_sites]
+    shown_sites = list(names)[: settings.likert_max_sites]
     figures: dict[str, LikertData] = {}
+    counts = counts[counts["outcome"].isin(list(domain_labels))]
     for role in settings.roles:
         of_role = counts[counts["role"] == role]
         pooled = of_role.groupby(["outcome", "timepoint", "level"], as_index=False, sort=False)[

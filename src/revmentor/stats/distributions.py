@@ -19,15 +19,18 @@ from revmentor.stats.pairs import role_pairs, roles_present
 
 
 def likert_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
-    """Per role × domain × timepoint × score: paired participants giving that score.
+    """Per role × outcome × timepoint × score: paired participants giving that score, for
+    every domain (1-5) and the total (7-35).
 
-    Only complete pairs count, so the distributions match the summary's medians.
+    Only complete pairs count, so the distributions match the summary's medians, and the
+    pooled quartiles of all participants follow exactly from the summed counts.
     """
-    levels = range(instrument.scale_min, instrument.scale_max + 1)
     records = []
     for role in roles_present(clean, instrument):
         pairs = role_pairs(clean, role, instrument)
-        for domain in instrument.domain_ids:
+        for domain in instrument.outcomes:
+            low, high = instrument.outcome_range(domain)
+            levels = range(low, high + 1)
             for timepoint, scores in zip(
                 instrument.timepoints, (pairs[domain].pre, pairs[domain].post), strict=True
             ):
@@ -71,3 +74,27 @@ def demographic_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str
                 for level in (*levels, NOT_RECORDED)
             ]
     return typed_frame(records, DEMOGRAPHIC_COLUMNS, DEMOGRAPHIC_TEXT_COLUMNS, ("count",))
+
+
+CHANGE_COLUMNS = ("site_id", "role", "outcome", "change")
+
+
+def change_table(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
+    """Post − pre of every complete pair, per role × outcome: participant-level (it stays
+    in the site's clean area) and what the one-stage model is fitted to."""
+    frames = []
+    for role in roles_present(clean, instrument):
+        for outcome, pairs in role_pairs(clean, role, instrument).items():
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "site_id": site_id,
+                        "role": role,
+                        "outcome": outcome,
+                        "change": pairs.differences,
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(CHANGE_COLUMNS)]

@@ -29,7 +29,7 @@ STYLE: dict[str, Any] = {
     "ytick.labelsize": 8.5,
     "legend.fontsize": 8.5,
     "axes.unicode_minus": True,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "svg.hashsalt": "revmentor-figures",
     "path.simplify": False,
 }
