@@ -15,7 +15,7 @@ from tests.workflow.conftest import Workspace, shard_jobs
 
 pytestmark = pytest.mark.slow
 RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
-POOLED = {"validation_overview", "pool_sites", "pool_items", "ipd_model"}
+POOLED = {"validation_overview", "pool_sites", "pool_sensitivity", "pool_items", "ipd_model"}
 REPORT = {"report_tables", "report_forests", "report_likert"}
 AUDIT = {"audit_manifest", "all"}
 
@@ -96,13 +96,20 @@ CASES = {
         "config/config.yaml",
         "method: REML",
         "method: PM",
-        jobs("pool_sites", "report_tables", "report_forests", "report_config", *AUDIT),
+        jobs(
+            "pool_sites",
+            "pool_sensitivity",
+            "report_tables",
+            "report_forests",
+            "report_config",
+            *AUDIT,
+        ),
     ),
     "seed (per-site statistics)": (
         "config/config.yaml",
         "seed: 20221101",
         "seed: 7",
-        jobs("pool_sites", "pool_items", "ipd_model", *REPORT, "report_config", *AUDIT)
+        jobs(*POOLED - {"validation_overview"}, *REPORT, "report_config", *AUDIT)
         | stats_jobs(*RESPONSES_SITES, "oakfield"),
     ),
     "a comment in config.yaml": (

@@ -17,6 +17,7 @@ CONSORTIUM_STEPS = {
     for rule in (
         "validation_overview",
         "pool_sites",
+        "pool_sensitivity",
         "pool_items",
         "ipd_model",
         "report_tables",

@@ -239,6 +239,7 @@ CONSORTIUM_OUTPUTS = [
         for step in (
             "validation_overview",
             "pool_sites",
+            "pool_sensitivity",
             "pool_items",
             "ipd_model",
             "report_tables",

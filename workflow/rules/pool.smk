@@ -3,6 +3,7 @@
 
 localrules:
     pool_sites,
+    pool_sensitivity,
     pool_items,
 
 
@@ -15,8 +16,6 @@ rule pool_sites:
         meta="results/pooled/meta_analysis.csv",
         descriptives="results/pooled/descriptives.csv",
         weights="results/pooled/weights.csv",
-        leave_one_out="results/pooled/leave_one_out.csv",
-        cumulative="results/pooled/cumulative.csv",
         combined="results/pooled/combined_tests.csv",
     log:
         "results/logs/pool_sites.log",
@@ -29,6 +28,25 @@ rule pool_sites:
         pooling=config["pooling"],
     script:
         "../scripts/pool_sites.py"
+
+
+rule pool_sensitivity:
+    input:
+        summaries=consortium_tables("summary"),
+        overview="results/validation/overview.tsv",
+    output:
+        leave_one_out="results/pooled/leave_one_out.csv",
+        cumulative="results/pooled/cumulative.csv",
+    log:
+        "results/logs/pool_sensitivity.log",
+    params:
+        provenance=provenance("pool_sensitivity.py"),
+        roles=INSTRUMENT.roles,
+        outcomes=INSTRUMENT.outcomes,
+        enrolled=enrolment_dates(),
+        pooling=config["pooling"],
+    script:
+        "../scripts/pool_sensitivity.py"
 
 
 rule pool_items:
@@ -56,6 +74,10 @@ rule ipd_model:
         model="results/pooled/ipd_model.csv",
     log:
         "results/logs/ipd_model.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
     params:
         provenance=provenance("ipd_model.py"),
         instrument=config["instrument"],

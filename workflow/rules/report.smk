@@ -36,6 +36,10 @@ rule report_forests:
         figures=report_figure_files("forest"),
     log:
         "results/logs/report_forests.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         provenance=provenance("report_figures.py"),
         settings=report_settings(FOREST_SETTINGS),
@@ -52,6 +56,10 @@ rule report_likert:
         figures=report_figure_files("likert"),
     log:
         "results/logs/report_likert.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         provenance=provenance("report_figures.py"),
         settings=report_settings(LIKERT_SETTINGS, analysis=False),

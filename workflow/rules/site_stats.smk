@@ -21,6 +21,10 @@ for shard, members in SHARD_SITES.items():
             changes=f"results/clean/shards/{shard}.changes.csv",
         log:
             f"results/logs/stats/{shard}.log",
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
         params:
             provenance=provenance("stats_shard.py"),
             sites=[SITES[site].as_params() for site in members],

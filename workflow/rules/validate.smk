@@ -22,6 +22,10 @@ for shard, members in SHARD_SITES.items():
             overview=f"results/shards/{shard}/validation.tsv",
         log:
             f"results/logs/validate/{shard}.log",
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=30,
         params:
             provenance=provenance("validate_shard.py"),
             sites=[SITES[site].as_params() for site in members],

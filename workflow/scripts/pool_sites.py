@@ -1,4 +1,4 @@
-"""Pool every site: meta-analyses, weights, leave-one-out, cumulative and combined tests."""
+"""Pool every site: meta-analyses, weights, combined tests and pooled descriptives."""
 
 import pandas as pd
 
@@ -9,8 +9,6 @@ from revmentor.core.tables import write_csv
 from revmentor.pooling.combined import combined_tests
 from revmentor.pooling.consortium import (
     all_summaries,
-    cumulative,
-    leave_one_out,
     meta_table,
     plan_from,
 )
@@ -28,8 +26,6 @@ with step_logging(snakemake.log[0], "pool_sites") as log:
     instrument = Instrument.from_config(params.instrument)
     write_csv(snakemake.output.descriptives, pooled_descriptives(counts, instrument))
     write_csv(snakemake.output.weights, weights)
-    write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan))
-    write_csv(snakemake.output.cumulative, cumulative(summaries, plan))
     write_csv(
         snakemake.output.combined,
         combined_tests(summaries, plan.roles, plan.outcomes, plan.sites, excluded),

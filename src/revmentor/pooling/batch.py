@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from revmentor.pooling.meta import REML_MAX_ITERATIONS, REML_THRESHOLD
+from revmentor.pooling.meta import restricted_ml as single_restricted_ml
 
 BISECTION_STEPS = 200
 
@@ -40,26 +41,46 @@ def dersimonian_laird(y: np.ndarray, v: np.ndarray, masks: np.ndarray) -> np.nda
 
 
 def _reml_steps(y: np.ndarray, v: np.ndarray, masks: np.ndarray, tau2: np.ndarray):
+    """Fisher-scoring steps (as metafor) and Newton steps on the REML score, per row.
+
+    With P = W − w wᵀ/Σw and u = P y: score ∝ uᵀu − tr(P); Fisher divides it by tr(PP),
+    Newton by 2·uᵀPu − tr(PP) (the observed information). Both have the same fixed point.
+    """
     w, sw, mu = _weighted(y, v, masks, tau2)
-    py = w * (y[None, :] - mu[:, None])
+    u = w * (y[None, :] - mu[:, None])
     w2 = (w**2).sum(axis=1)
     trace_p = sw - w2 / sw
     trace_pp = w2 - 2 * (w**3).sum(axis=1) / sw + (w2 / sw) ** 2
-    return ((py**2).sum(axis=1) - trace_p) / trace_pp
+    score = (u**2).sum(axis=1) - trace_p
+    pu = w * u - w * ((w * u).sum(axis=1) / sw)[:, None]
+    observed = 2 * (u * pu).sum(axis=1) - trace_pp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fisher = score / trace_pp
+        newton = np.where(observed > 0, score / observed, np.nan)
+    return fisher, newton
 
 
 def restricted_ml(y: np.ndarray, v: np.ndarray, masks: np.ndarray):
-    """REML τ² per row by the same Fisher scoring (with step halving) as meta.py."""
+    """REML τ² per row: the root of the REML score that meta.py reaches by Fisher scoring,
+    found here by Newton steps (Fisher where Newton would leave [0, ∞) or is undefined),
+    started from the REML τ² of all sites, which subsets of the same sites are close to."""
     k = masks.sum(axis=1)
-    tau2 = dersimonian_laird(y, v, masks)
-    active = k > 1
-    converged = ~active
+    start = single_restricted_ml(y, v).tau2 if len(y) > 1 else 0.0
+    tau2 = np.where(k > 1, start, 0.0)
+    fisher_at_zero, _ = _reml_steps(y, v, masks, np.zeros(len(masks)))
+    # A score that is not positive at τ² = 0 puts the optimum on the boundary, where
+    # meta.py's step halving also ends (at exactly 0).
+    boundary = (k > 1) & ~(fisher_at_zero > 0)
+    tau2[boundary] = 0.0
+    converged = ~((k > 1) & ~boundary)
     for _ in range(REML_MAX_ITERATIONS):
         if converged.all():
             break
         rows = ~converged
-        step = _reml_steps(y, v, masks[rows], tau2[rows])
         current = tau2[rows]
+        fisher, newton = _reml_steps(y, v, masks[rows], current)
+        usable = np.isfinite(newton) & (current + newton >= 0)
+        step = np.where(usable, newton, fisher)
         while np.any(negative := current + step < 0):
             step = np.where(negative, step / 2, step)
             tiny = negative & (np.abs(step) < REML_THRESHOLD)

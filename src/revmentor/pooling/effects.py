@@ -42,21 +42,30 @@ class SiteEffects:
         )
 
 
-def _effect(row: pd.Series, measure: str) -> tuple[float, float] | str:
-    """(yi, vi) of one site, or the reason it cannot enter."""
+NO_ROW = "no row for this role and outcome"
+NO_MD = "no mean_diff or sd_diff (fewer than 2 pairs)"
+NO_SMCC = "no smcc (needs 3 or more pairs and differences that vary)"
+NO_VARIANCE = "sampling variance is zero (all differences equal)"
+
+
+def _effects(rows: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(yi, vi, reason) per row; reason is '' where the site can enter."""
+    number = {
+        column: pd.to_numeric(rows[column], errors="coerce").to_numpy(float)
+        for column in ("mean_diff", "sd_diff", "n_pairs", "smcc", "smcc_var")
+    }
     if measure == "MD":
-        mean, sd, n = row.get("mean_diff"), row.get("sd_diff"), row.get("n_pairs")
-        if pd.isna(mean) or pd.isna(sd) or pd.isna(n):
-            return "no mean_diff or sd_diff (fewer than 2 pairs)"
-        y, v = float(mean), float(sd) ** 2 / float(n)
+        y = number["mean_diff"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = number["sd_diff"] ** 2 / number["n_pairs"]
+        absent = np.isnan(y) | np.isnan(v)
+        reason = np.where(absent, NO_MD, "")
     else:
-        y, v = row.get("smcc"), row.get("smcc_var")
-        if pd.isna(y) or pd.isna(v):
-            return "no smcc (needs 3 or more pairs and differences that vary)"
-        y, v = float(y), float(v)
-    if not np.isfinite(v) or v <= 0:
-        return "sampling variance is zero (all differences equal)"
-    return y, v
+        y, v = number["smcc"], number["smcc_var"]
+        absent = np.isnan(y) | np.isnan(v)
+        reason = np.where(absent, NO_SMCC, "")
+    no_variance = ~absent & ~(np.isfinite(v) & (v > 0))
+    return y, v, np.where(no_variance, NO_VARIANCE, reason)
 
 
 def site_effects(
@@ -67,24 +76,20 @@ def site_effects(
 ) -> SiteEffects:
     """Effects of one role × outcome. ``rows`` hold that role × outcome's summary rows;
     ``excluded_sites`` are sites already out of every analysis (invalid data), with why."""
-    by_site = {row["site_id"]: row for _, row in rows.iterrows()}
-    sites, y, v, n, excluded = [], [], [], [], []
-    for site in site_order:
+    ordered = rows.drop_duplicates("site_id").set_index("site_id").reindex(list(site_order))
+    y, v, reason = _effects(ordered, measure)
+    present = ordered["role"].notna().to_numpy()
+    reason = np.where(present, reason, NO_ROW).astype(object)
+    for index, site in enumerate(site_order):
         if site in excluded_sites:
-            excluded.append((site, excluded_sites[site]))
-            continue
-        row = by_site.get(site)
-        if row is None:
-            excluded.append((site, "no row for this role and outcome"))
-            continue
-        effect = _effect(row, measure)
-        if isinstance(effect, str):
-            excluded.append((site, effect))
-            continue
-        sites.append(site)
-        y.append(effect[0])
-        v.append(effect[1])
-        n.append(int(row["n_pairs"]))
+            reason[index] = excluded_sites[site]
+    keep = reason == ""
+    n = pd.to_numeric(ordered["n_pairs"], errors="coerce").to_numpy(float)
+    sites = np.array(site_order, dtype=object)
     return SiteEffects(
-        tuple(sites), np.array(y), np.array(v), np.array(n, dtype=int), tuple(excluded)
+        tuple(sites[keep]),
+        y[keep],
+        v[keep],
+        n[keep].astype(int),
+        tuple((str(site), str(why)) for site, why in zip(sites[~keep], reason[~keep], strict=True)),
     )

@@ -158,6 +158,18 @@ def exclusion_reasons(meta_row: Mapping[str, Any]) -> dict[str, str]:
     return reasons
 
 
+SITE_ROW_COLUMNS = {
+    "n_pairs": "n_pairs",
+    "median_pre": "median_pre",
+    "median_post": "median_post",
+    "mean_diff": "mean_diff",
+    "t_ci_low": "ci_low",
+    "t_ci_high": "ci_high",
+    "wilcoxon_p": "wilcoxon_p",
+    "smcc": "smcc",
+}
+
+
 def sites_table(
     summaries: pd.DataFrame,
     meta: pd.DataFrame,
@@ -167,55 +179,33 @@ def sites_table(
     outcomes: Sequence[str],
 ) -> pd.DataFrame:
     """One row per registered site × role × outcome, included or not (and why not)."""
-    records = []
-    for pooled in primary_rows(meta).to_dict("records"):
-        role, outcome = pooled["role"], pooled["outcome"]
-        reasons = exclusion_reasons(pooled)
-        used = weights[
-            (weights["role"] == role)
-            & (weights["outcome"] == outcome)
-            & (weights["measure"] == pooled["measure"])
-            & (weights["method"] == pooled["method"])
-        ].set_index("site_id")
-        for site_id, name in names.items():
-            row = _site_row(summaries, site_id, role, outcome)
-            records.append(
-                {
-                    "site_id": site_id,
-                    "name": name,
-                    "role": role,
-                    "outcome": outcome,
-                    **row,
-                    "weight_percent": used["weight_percent"].get(site_id),
-                    "included": "yes" if site_id in used.index else "no",
-                    "reason": "" if site_id in used.index else reasons.get(site_id, "not pooled"),
-                }
-            )
-    order = {(r, o): i for i, (r, o) in enumerate((r, o) for r in roles for o in outcomes)}
-    records.sort(key=lambda rec: order.get((rec["role"], rec["outcome"]), 0))
-    text = ("site_id", "name", "role", "outcome", "included", "reason")
-    return typed_frame(records, SITES_COLUMNS, text, ("n_pairs",))
-
-
-def _site_row(summaries: pd.DataFrame, site_id: str, role: str, outcome: str) -> dict:
-    rows = summaries[
-        (summaries["site_id"] == site_id)
-        & (summaries["role"] == role)
-        & (summaries["outcome"] == outcome)
-    ]
-    if rows.empty:
-        return {}
-    row = rows.iloc[0]
-    return {
-        "n_pairs": row["n_pairs"],
-        "median_pre": row["median_pre"],
-        "median_post": row["median_post"],
-        "mean_diff": row["mean_diff"],
-        "ci_low": row["t_ci_low"],
-        "ci_high": row["t_ci_high"],
-        "wilcoxon_p": row["wilcoxon_p"],
-        "smcc": row["smcc"],
+    primary = primary_rows(meta)
+    grid = pd.DataFrame(
+        [
+            (site, name, row["role"], row["outcome"])
+            for row in primary.to_dict("records")
+            for site, name in names.items()
+        ],
+        columns=["site_id", "name", "role", "outcome"],
+    )
+    keys = ["site_id", "role", "outcome"]
+    values = summaries[[*keys, *SITE_ROW_COLUMNS]].rename(columns=SITE_ROW_COLUMNS)
+    used = weights.merge(primary[["role", "outcome", "measure", "method"]])
+    grid = grid.merge(values.drop_duplicates(keys), on=keys, how="left")
+    grid = grid.merge(used[[*keys, "weight_percent"]].drop_duplicates(keys), on=keys, how="left")
+    grid["included"] = np.where(grid["weight_percent"].notna(), "yes", "no")
+    reasons = {
+        (row["role"], row["outcome"]): exclusion_reasons(row) for row in primary.to_dict("records")
     }
+    grid["reason"] = [
+        "" if included == "yes" else reasons[(role, outcome)].get(site, "not pooled")
+        for site, role, outcome, included in grid[[*keys, "included"]].itertuples(index=False)
+    ]
+    order = {(r, o): i for i, (r, o) in enumerate((r, o) for r in roles for o in outcomes)}
+    grid["_order"] = [order.get(key, 0) for key in zip(grid["role"], grid["outcome"], strict=True)]
+    grid = grid.sort_values("_order", kind="stable").drop(columns="_order")
+    text = ("site_id", "name", "role", "outcome", "included", "reason")
+    return typed_frame(grid.to_dict("records"), SITES_COLUMNS, text, ("n_pairs",))
 
 
 def suppress(counts: Sequence[int], min_cell: int) -> list[str]:
@@ -241,7 +231,9 @@ def participants_table(
 ) -> pd.DataFrame:
     """Table 1: per site and pooled ("all sites"), per role, the participants by level."""
     records = []
-    frames = [(scope, demographics[demographics["site_id"] == scope]) for scope in scopes]
+    by_site = dict(tuple(demographics.groupby("site_id", sort=False)))
+    empty = demographics.iloc[0:0]
+    frames = [(scope, by_site.get(scope, empty)) for scope in scopes]
     frames.append(("all sites", demographics))
     for scope, rows in frames:
         for role in roles:

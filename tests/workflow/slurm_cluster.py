@@ -1,0 +1,141 @@
+"""A real single-node SLURM cluster on this machine, for the SLURM end-to-end test.
+
+It installs Debian's munge and SLURM packages if they are missing (as root), writes a
+slurm.conf into a temporary folder, starts munged, slurmctld and slurmd in the foreground
+(so each has a PID to stop), waits until the node is idle, and stops every daemon it
+started when done. Without accounting (no slurmdbd), the executor plugin must be told to
+query job states with ``squeue`` and to use no account.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PACKAGES = ("munge", "slurmctld", "slurmd", "slurm-client")
+PARTITION = "revtest"
+
+
+class ClusterUnavailable(RuntimeError):
+    """SLURM could not be installed or started here; the message says why."""
+
+
+def run(*command: str, env: dict | None = None, check: bool = True) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    if check and done.returncode != 0:
+        raise ClusterUnavailable(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def install() -> None:
+    if all(shutil.which(tool) for tool in ("slurmctld", "slurmd", "sbatch", "munged")):
+        return
+    if os.geteuid() != 0:
+        raise ClusterUnavailable("SLURM is not installed and installing it needs root")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    command = ("apt-get", "install", "-y", "--no-install-recommends", *PACKAGES)
+    if subprocess.run(command, capture_output=True, env=environment).returncode != 0:
+        run("apt-get", "update", env=environment)
+        run(*command, env=environment)
+
+
+def node_line(host: str) -> str:
+    """This machine's CPUs and memory as slurmd measures them, for the node definition."""
+    measured = run("slurmd", "-C").splitlines()[0].split()
+    fields = [field for field in measured if not field.startswith(("NodeName=", "UpTime="))]
+    return " ".join([f"NodeName={host}", "NodeAddr=127.0.0.1", *fields, "State=UNKNOWN"])
+
+
+def slurm_conf(folder: Path, host: str) -> Path:
+    lines = [
+        "ClusterName=revmentor-test",
+        f"SlurmctldHost={host}(127.0.0.1)",
+        "SlurmUser=root",
+        "AuthType=auth/munge",
+        f"StateSaveLocation={folder / 'state'}",
+        f"SlurmdSpoolDir={folder / 'spool'}",
+        f"SlurmctldPidFile={folder / 'slurmctld.pid'}",
+        f"SlurmdPidFile={folder / 'slurmd.pid'}",
+        f"SlurmctldLogFile={folder / 'slurmctld.log'}",
+        f"SlurmdLogFile={folder / 'slurmd.log'}",
+        "ProctrackType=proctrack/linuxproc",
+        "TaskPlugin=task/none",
+        "SelectType=select/cons_tres",
+        "SelectTypeParameters=CR_Core",
+        "AccountingStorageType=accounting_storage/none",
+        "JobAcctGatherType=jobacct_gather/none",
+        "JobCompType=jobcomp/none",
+        "MpiDefault=none",
+        "ReturnToService=2",
+        "MinJobAge=600",
+        node_line(host),
+        f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
+    ]
+    for name in ("state", "spool"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    conf = folder / "slurm.conf"
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return conf
+
+
+def start_munge(folder: Path) -> subprocess.Popen:
+    socket_dir = Path("/run/munge")
+    socket_dir.mkdir(parents=True, exist_ok=True)
+    shutil.chown(socket_dir, "munge", "munge")
+    log = open(folder / "munged.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        ["runuser", "-u", "munge", "--", "munged", "--foreground", "--force"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.time() + seconds
+    while not condition():
+        if time.time() > deadline:
+            raise ClusterUnavailable(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def node_idle(env: dict) -> bool:
+    done = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, env=env)
+    return done.returncode == 0 and done.stdout.strip() == "idle"
+
+
+@contextmanager
+def single_node_cluster(folder: Path) -> Iterator[dict[str, str]]:
+    """Yield the environment (SLURM_CONF set) in which sbatch and squeue reach the cluster."""
+    install()
+    host = socket.gethostname().split(".")[0]
+    conf = slurm_conf(folder, host)
+    env = {**os.environ, "SLURM_CONF": str(conf)}
+    daemons: list[subprocess.Popen] = []
+    try:
+        daemons.append(start_munge(folder))
+        wait_until(lambda: Path("/run/munge/munge.socket.2").exists(), 30, "munged")
+        for command in (
+            ["slurmctld", "-D", "-f", str(conf)],
+            ["slurmd", "-D", "-N", host, "-f", str(conf)],
+        ):
+            daemons.append(
+                subprocess.Popen(
+                    command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
+        wait_until(lambda: node_idle(env), 60, "the SLURM node to become idle")
+        yield env
+    finally:
+        for daemon in reversed(daemons):
+            daemon.terminate()
+        for daemon in reversed(daemons):
+            try:
+                daemon.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                daemon.kill()

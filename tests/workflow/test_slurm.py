@@ -1,0 +1,39 @@
+"""End to end on a real single-node SLURM cluster: the same bytes as a local run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.workflow.slurm_cluster import PARTITION, single_node_cluster
+
+pytestmark = [pytest.mark.slow, pytest.mark.slurm]
+
+
+def test_example_consortium_on_slurm_equals_the_local_run(example_run, tmp_path):
+    cluster_copy = example_run.clone(tmp_path / "slurm")
+    for path in (cluster_copy.root / "results", cluster_copy.root / ".snakemake"):
+        if path.exists():
+            shutil.rmtree(path)
+    with single_node_cluster(tmp_path / "cluster") as env:
+        cluster_copy.env.update(env)
+        result = cluster_copy.snakemake(
+            "--workflow-profile",
+            "profiles/slurm",
+            "--slurm-no-account",
+            "--slurm-status-command",
+            "squeue",
+            "--slurm-init-seconds-before-status-checks",
+            "2",
+            "--default-resources",
+            f"slurm_partition={PARTITION}",
+            "mem_mb=1000",
+            "runtime=30",
+            "--jobs",
+            "4",
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    assert "slurm" in output.lower()
+    assert cluster_copy.digests() == example_run.digests()

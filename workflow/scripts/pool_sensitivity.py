@@ -1,0 +1,16 @@
+"""Sensitivity analyses of the primary analysis: leave-one-site-out and cumulative."""
+
+from revmentor.core.logs import step_logging
+from revmentor.core.summary_format import read_summary
+from revmentor.core.tables import write_csv
+from revmentor.pooling.consortium import all_summaries, cumulative, leave_one_out, plan_from
+from revmentor.validation.policy import excluded_sites, read_overview
+
+with step_logging(snakemake.log[0], "pool_sensitivity") as log:
+    params = snakemake.params
+    excluded = excluded_sites(read_overview(snakemake.input.overview))
+    plan = plan_from(params.roles, params.outcomes, params.enrolled, excluded, params.pooling)
+    summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
+    write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan))
+    write_csv(snakemake.output.cumulative, cumulative(summaries, plan))
+    log.info("sensitivity analyses over %d sites", len(plan.sites) - len(excluded))
