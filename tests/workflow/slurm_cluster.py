@@ -20,6 +20,10 @@ from pathlib import Path
 
 PACKAGES = ("munge", "slurmctld", "slurmd", "slurm-client")
 PARTITION = "revtest"
+#: The executor plugin's job step drops SLURM_CONF from the environment of its nested
+#: srun, which then only finds the configuration at the default path.
+DEFAULT_CONF = Path("/etc/slurm/slurm.conf")
+MARKER = "# written by the revmentor SLURM test; removed when it ends"
 
 
 class ClusterUnavailable(RuntimeError):
@@ -80,8 +84,21 @@ def slurm_conf(folder: Path, host: str) -> Path:
     for name in ("state", "spool"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     conf = folder / "slurm.conf"
-    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    conf.write_text("\n".join([MARKER, *lines]) + "\n", encoding="utf-8")
     return conf
+
+
+def install_default_conf(conf: Path) -> None:
+    """Put our slurm.conf at the default path, never over a real cluster's."""
+    if DEFAULT_CONF.exists() and MARKER not in DEFAULT_CONF.read_text(errors="replace"):
+        raise ClusterUnavailable(f"{DEFAULT_CONF} belongs to a real SLURM set-up; not touched")
+    DEFAULT_CONF.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(conf, DEFAULT_CONF)
+
+
+def remove_default_conf() -> None:
+    if DEFAULT_CONF.exists() and MARKER in DEFAULT_CONF.read_text(errors="replace"):
+        DEFAULT_CONF.unlink()
 
 
 def start_munge(folder: Path) -> subprocess.Popen:
@@ -118,6 +135,7 @@ def single_node_cluster(folder: Path) -> Iterator[dict[str, str]]:
     env = {**os.environ, "SLURM_CONF": str(conf)}
     daemons: list[subprocess.Popen] = []
     try:
+        install_default_conf(conf)
         daemons.append(start_munge(folder))
         wait_until(lambda: Path("/run/munge/munge.socket.2").exists(), 30, "munged")
         for command in (
@@ -139,3 +157,4 @@ def single_node_cluster(folder: Path) -> Iterator[dict[str, str]]:
                 daemon.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 daemon.kill()
+        remove_default_conf()
