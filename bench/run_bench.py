@@ -52,6 +52,11 @@ class Measure:
     jobs: int = 0
     output: str = ""
 
+    def rules(self) -> list[str]:
+        """The rules Snakemake ran, in the order it started them (shards collapsed)."""
+        names = re.findall(r"^(?:local)?rule (\w+):$", self.output, flags=re.MULTILINE)
+        return list(dict.fromkeys(names))
+
 
 @dataclass
 class SizeResult:
@@ -147,7 +152,8 @@ FLOOR = (
     "import sys; from pathlib import Path; from revmentor.core.config import load_config;"
     "from revmentor.inprocess import run_consortium;"
     "root, repo = Path(sys.argv[1]), Path(sys.argv[2]);"
-    "config = load_config(root / 'config/config.yaml', repo / 'workflow/schemas/config.schema.yaml');"
+    "schema = repo / 'workflow/schemas/config.schema.yaml';"
+    "config = load_config(root / 'config/config.yaml', schema);"
     "run_consortium(config, root, repo)"
 )
 
@@ -243,7 +249,18 @@ def results_markdown(results: list[SizeResult]) -> str:
             f"{gib(peak):.2f} |"
         )
     lines += targets_section(results)
+    lines += reruns_section(results)
     return "\n".join(lines) + "\n"
+
+
+def reruns_section(results: list[SizeResult]) -> list[str]:
+    lines = ["", "## What reran", ""]
+    for result in results:
+        for phase in ("noop_rerun", "add_site", "change_site"):
+            rules = result.phases[phase].rules()
+            ran = ", ".join(rules) if rules else "nothing"
+            lines.append(f"- {result.sites} sites, {phase.replace('_', ' ')}: {ran}")
+    return lines
 
 
 def targets_section(results: list[SizeResult]) -> list[str]:
