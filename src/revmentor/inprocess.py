@@ -28,11 +28,12 @@ from revmentor.pooling.consortium import (
 from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.pooling.ipd import ipd_table
 from revmentor.pooling.items import pooled_items
-from revmentor.report.assemble import Settings, all_tables
+from revmentor.report.assemble import all_tables, settings_from
 from revmentor.stats.distributions import change_table
-from revmentor.steps import site_tables, validate
+from revmentor.steps import site_tables
 from revmentor.validation.policy import EXCLUDE, invalid_site_message
 from revmentor.validation.registry import Site, read_registry
+from revmentor.validation.site import validate
 
 
 class InvalidSite(Exception):
@@ -117,17 +118,14 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
     frames["pooled_items"] = pooled_items(
         frames["site_items"], plan.roles, plan.sites, results.excluded, plan.level
     )
-    settings = Settings(
-        roles=plan.roles,
-        outcomes=plan.outcomes,
-        names={site.site_id: site.name for site in sites},
-        enrolled=enrolled,
-        original_study=config["original_study"],
-        pooling=config["pooling"],
-        alpha=config["report"]["alpha"],
-        min_cell=config["disclosure"]["min_cell"],
-        site_order=config["report"]["site_order"],
-        forest_max_sites=config["report"]["forest_max_sites"],
+    settings = settings_from(
+        {
+            "roles": plan.roles,
+            "outcomes": plan.outcomes,
+            "names": {site.site_id: site.name for site in sites},
+            "enrolled": enrolled,
+            **{key: config[key] for key in ("original_study", "pooling", "report", "disclosure")},
+        }
     )
     frames["leave_one_out"] = leave_one_out(summaries, plan)
     frames["cumulative"] = cumulative(summaries, plan)

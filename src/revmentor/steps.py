@@ -1,11 +1,7 @@
-"""One site's work, as the workflow's shard jobs and the in-process pipeline both do it:
-validate its files, then derive its per-site tables."""
+"""A validated site's per-site tables, as the workflow's shard jobs and the in-process
+pipeline both derive them."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -14,8 +10,6 @@ from revmentor.core.instrument import Instrument
 from revmentor.stats.distributions import demographic_counts, likert_counts
 from revmentor.stats.items import site_items
 from revmentor.stats.site_summary import site_summary
-from revmentor.validation.report import ValidationReport
-from revmentor.validation.site import validate_site, validate_summary_site
 
 SITE_TABLES = {
     "summary": fmt.SUMMARY_COLUMNS,
@@ -23,29 +17,6 @@ SITE_TABLES = {
     "likert": fmt.LIKERT_COLUMNS,
     "demographics": fmt.DEMOGRAPHIC_COLUMNS,
 }
-
-
-@dataclass(frozen=True)
-class ValidatedSite:
-    """A site's report and, when it is valid, its clean table (responses) or its own
-    summary and items (summary-only sites)."""
-
-    report: ValidationReport
-    clean: pd.DataFrame | None = None
-    summary: pd.DataFrame | None = None
-    items: pd.DataFrame | None = None
-
-
-def validate(site: Mapping[str, str], instrument: Instrument) -> ValidatedSite:
-    """``site`` holds the registry values (site_id, name, format, file, items_file)."""
-    if site["format"] == "summary":
-        items = Path(site["items_file"]) if site.get("items_file") else None
-        report, summary, item_table = validate_summary_site(
-            Path(site["file"]), items, site, instrument
-        )
-        return ValidatedSite(report, summary=summary, items=item_table)
-    report, clean = validate_site(Path(site["file"]), site, instrument)
-    return ValidatedSite(report, clean=clean)
 
 
 def site_tables(

@@ -26,9 +26,10 @@ from openpyxl.chart import BarChart, Reference
 
 from revmentor.core.config import load_config, read_yaml
 from revmentor.core.problems import Problem, ProblemsError, shown_value
+from revmentor.validation.clean import clean_csv
 from revmentor.validation.readers import read_table
 from revmentor.validation.registry import read_registry
-from revmentor.validation.site import clean_csv, validate_site
+from revmentor.validation.site import validate_site
 
 _REPO = Path(__file__).resolve().parents[2]
 SITE_ID = "leeds"

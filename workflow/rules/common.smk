@@ -289,11 +289,6 @@ def workflow_version():
     return {"version": REVMENTOR_VERSION, **git_state(Path(workflow.basedir))}
 
 
-def participant_level_cleans(wildcards=None):
-    """Clean tables of the sites that send participant-level data (for the one-stage model)."""
-    return expand("results/clean/{site}.csv", site=sites_with_format("responses"))
-
-
 def all_outputs():
     return [
         *expand("results/validation/{site}.json", site=SITE_IDS),

@@ -7,7 +7,7 @@ import pandas as pd
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_items, read_summary
 from revmentor.pooling.consortium import all_summaries
-from revmentor.report.assemble import all_tables, p_columns, settings_from
+from revmentor.report.assemble import P_COLUMNS, all_tables, settings_from
 from revmentor.report.outputs import write_table
 
 with step_logging(snakemake.log[0], "report_tables") as log:
@@ -24,7 +24,5 @@ with step_logging(snakemake.log[0], "report_tables") as log:
     )
     folder = Path(snakemake.output.tables[0]).parent
     for name, table in all_tables(frames, settings_from(snakemake.params.settings)).items():
-        write_table(
-            table.frame, folder / name, table.title, table.notes, table.decimals, p_columns()
-        )
+        write_table(table.frame, folder / name, table.title, table.notes, table.decimals, P_COLUMNS)
         log.info("table %s: %d rows", name, len(table.frame))

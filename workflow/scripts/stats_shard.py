@@ -8,12 +8,12 @@ import pandas as pd
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_items, read_summary
-from revmentor.core.tables import write_text
+from revmentor.core.tables import table_csv, write_text
 from revmentor.stats.distributions import CHANGE_COLUMNS, change_table
 from revmentor.steps import SITE_TABLES, site_tables
-from revmentor.validation.policy import usable_site
+from revmentor.validation.clean import read_clean
+from revmentor.validation.policy import markdown_path, usable_site
 from revmentor.validation.report import ValidationReport
-from revmentor.validation.site import read_clean, table_csv
 
 OUTPUTS = {
     "summary": "summaries",
@@ -33,7 +33,7 @@ with step_logging(snakemake.log[0], "stats") as log:
         is_summary = site["format"] == "summary"
         items_path = next(item_tables) if is_summary else None
         tables = dict.fromkeys(SITE_TABLES)
-        if usable_site(report, given.reports[index][:-5] + ".md", snakemake.params.policy):
+        if usable_site(report, markdown_path(given.reports[index]), snakemake.params.policy):
             if is_summary:
                 tables = site_tables(
                     site["site_id"],

@@ -3,10 +3,10 @@
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
-from revmentor.core.tables import write_csv, write_text
-from revmentor.steps import validate
+from revmentor.core.tables import table_csv, write_csv, write_text
+from revmentor.validation.clean import clean_csv
 from revmentor.validation.policy import overview
-from revmentor.validation.site import clean_csv, table_csv
+from revmentor.validation.site import validate
 
 with step_logging(snakemake.log[0], "validate") as log:
     instrument = Instrument.from_config(snakemake.params.instrument)

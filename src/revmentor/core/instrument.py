@@ -101,9 +101,6 @@ class Instrument:
             *self.demographic_ids,
         )
 
-    def required_columns(self) -> tuple[str, ...]:
-        return (*IDENTITY_COLUMNS, *self.domain_ids)
-
     @classmethod
     def from_config(cls, instrument: Mapping[str, Any]) -> Instrument:
         """Build from the (schema-validated, defaults-filled) ``instrument`` config block.

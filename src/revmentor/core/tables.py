@@ -87,6 +87,13 @@ def csv_text(frame: pd.DataFrame, sep: str = ",") -> str:
     )
 
 
+def table_csv(table: pd.DataFrame | None, columns: Sequence[str]) -> str:
+    """A table as CSV; ``None`` (an invalid or excluded site) gives the header alone."""
+    if table is None:
+        return ",".join(columns) + "\n"
+    return csv_text(table)
+
+
 def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
     """CSV, or tab-separated when the file name ends in .tsv."""
     write_text(path, csv_text(frame, "\t" if str(path).endswith(".tsv") else ","))

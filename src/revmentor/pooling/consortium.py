@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.batch import batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
-from revmentor.pooling.meta import METHODS, MetaResult, meta_analysis
+from revmentor.pooling.meta import METHODS, TESTS, MetaResult, meta_analysis
 
 META_COLUMNS = (
     "role",
@@ -125,7 +126,7 @@ def plan_from(
 def analyses() -> Iterator[tuple[str, str]]:
     """Every (method, test) reported: FE with z; each random-effects method with z and hksj."""
     for method in METHODS:
-        for test in ("z",) if method == "FE" else ("z", "hksj"):
+        for test in TESTS[:1] if method == "FE" else TESTS:
             yield method, test
 
 
@@ -223,8 +224,6 @@ def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd
 def weight_records(
     keys: dict, method: str, effects: SiteEffects, result: MetaResult, level: float
 ) -> list[dict]:
-    from scipy import stats
-
     z = stats.norm.ppf(0.5 + level / 2)
     return [
         {

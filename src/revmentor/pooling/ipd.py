@@ -43,7 +43,7 @@ from revmentor.core.instrument import Instrument
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.meta import meta_analysis
 
-CHANGE_COLUMNS = ("site_id", "change")
+MODEL_COLUMNS = ("site_id", "change")
 MIXED_MODEL_KEYS = (
     "estimate",
     "se",
@@ -206,7 +206,7 @@ def mixed_model(
 ) -> dict[str, Any]:
     """The pooled mean change with a random intercept per site (keys: MIXED_MODEL_KEYS).
     Data the model cannot be fitted to give a record with a note, never an exception."""
-    changes = changes.loc[:, list(CHANGE_COLUMNS)].astype({"change": float})
+    changes = changes.loc[:, list(MODEL_COLUMNS)].astype({"change": float})
     k, n = changes["site_id"].nunique(), len(changes)
     sizes = {"k_sites": k, "n_participants": n}
     if n == 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,10 +143,6 @@ def headline_outcomes(settings: Settings) -> list[tuple[str, str]]:
         for (role, outcome), result in original_results(settings.original_study).items()
         if result.change is not None and role in settings.roles and outcome in settings.outcomes
     ]
-
-
-def p_columns() -> Sequence[str]:
-    return P_COLUMNS
 
 
 TABLE_NAMES = ("replication", "sites", "participants", "items")

@@ -82,8 +82,12 @@ def stop_if_invalid(table: pd.DataFrame, policy: str, read_report) -> None:
     )
 
 
-def json_path(markdown_path: str) -> str:
-    return markdown_path[: -len(".md")] + ".json"
+def json_path(report_markdown: str) -> str:
+    return report_markdown[: -len(".md")] + ".json"
+
+
+def markdown_path(report_json: str) -> str:
+    return report_json[: -len(".json")] + ".md"
 
 
 def overview_markdown(table: pd.DataFrame, policy: str) -> str:

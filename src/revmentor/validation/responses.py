@@ -7,11 +7,10 @@ import pandera.pandas as pa
 
 from revmentor.core.instrument import SITE_COLUMN, Instrument
 from revmentor.core.problems import Problem, shown_value
+from revmentor.validation.clean import SOURCE_ROW
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
 from revmentor.validation.schemas import failure_problems, parse_score, responses_schema
-
-SOURCE_ROW = "source_row"
 
 
 def single_timepoint_warnings(

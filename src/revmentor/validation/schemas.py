@@ -76,7 +76,6 @@ def _column_rules(instrument: Instrument, site_id: str) -> dict[str, Rule]:
             lambda v, _: f"site_id '{v}' is not this site's id '{site_id}' in the registry",
         ),
         Rule("binary_item_value", lambda v, _: f"'{v}' is not 0 (no) or 1 (yes)"),
-        Rule("allowed_level", lambda v, _: f"'{v}' is not one of the allowed values"),
     ]
     return {rule.name: rule for rule in rules}
 

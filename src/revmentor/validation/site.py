@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -12,10 +13,9 @@ from revmentor.core.hashing import sha256_file
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import Problem, ProblemsError
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
-from revmentor.core.tables import csv_text
 from revmentor.validation.readers import read_table
 from revmentor.validation.report import ValidationReport
-from revmentor.validation.responses import SOURCE_ROW, validate_responses
+from revmentor.validation.responses import validate_responses
 from revmentor.validation.site_items import validate_items
 from revmentor.validation.summary import validate_summary
 
@@ -56,15 +56,6 @@ def validate_site(
         sheet=raw.sheet,
     )
     return report, clean
-
-
-def clean_columns(instrument: Instrument) -> list[str]:
-    return [*instrument.known_columns(), SOURCE_ROW]
-
-
-def clean_csv(clean: pd.DataFrame | None, instrument: Instrument) -> str:
-    """The clean table as CSV; an invalid site gets the header alone, so no row is used."""
-    return table_csv(clean, clean_columns(instrument))
 
 
 def summary_participants(summary: pd.DataFrame | None, instrument: Instrument) -> dict[str, int]:
@@ -129,26 +120,25 @@ def validate_summary_site(
     return report, summary, items
 
 
-def table_csv(table: pd.DataFrame | None, columns) -> str:
-    """A table as CSV; ``None`` (an invalid site) gives the header alone, so no row is used."""
-    if table is None:
-        return ",".join(columns) + "\n"
-    return csv_text(table)
+@dataclass(frozen=True)
+class ValidatedSite:
+    """A site's report and, when it is valid, its clean table (responses) or its own
+    summary and items (summary-only sites)."""
+
+    report: ValidationReport
+    clean: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    items: pd.DataFrame | None = None
 
 
-def read_clean(path: Path, instrument: Instrument) -> pd.DataFrame:
-    """The clean responses table as written by :func:`clean_csv`, with its types restored."""
-    integer_columns = [
-        *instrument.domain_ids,
-        *(item.id for item in instrument.items if item.is_binary),
-        SOURCE_ROW,
-    ]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    clean = pd.DataFrame(index=raw.index)
-    for column in raw.columns:
-        values = raw[column].replace("", None).astype(object)
-        if column in integer_columns:
-            clean[column] = pd.array(pd.to_numeric(values), dtype="Int64")
-        else:
-            clean[column] = values.where(values.notna(), None)
-    return clean
+def validate(site: Mapping[str, str], instrument: Instrument) -> ValidatedSite:
+    """Validate a registered site of either format. ``site`` holds the registry values
+    (site_id, name, format, file, items_file)."""
+    if site["format"] == SUMMARY:
+        items = Path(site["items_file"]) if site.get("items_file") else None
+        report, summary, item_table = validate_summary_site(
+            Path(site["file"]), items, site, instrument
+        )
+        return ValidatedSite(report, summary=summary, items=item_table)
+    report, clean = validate_site(Path(site["file"]), site, instrument)
+    return ValidatedSite(report, clean=clean)
