@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    set up .venv from requirements.lock, then run the example consortium
 #   make test   set up .venv from requirements.lock, then run the whole test suite
+#   make unlock remove the lock of a run that was killed (refused while a run is live)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -8,14 +9,19 @@ STAMP := $(VENV)/.installed-lock
 CORES ?= all
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test lint format bench example clean-results
+.PHONY: run unlock test lint format bench example clean-results
 
 # Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md.
 bench: $(STAMP)
 	python bench/run_bench.py
 
+# One live run at a time: 'revmentor run' holds a lock for the whole run, and removes
+# Snakemake's lock when a killed run left it behind. Extra Snakemake arguments: ARGS=...
 run: $(STAMP)
-	snakemake --cores $(CORES)
+	revmentor run --cores $(CORES) -- $(ARGS)
+
+unlock: $(STAMP)
+	revmentor unlock
 
 test: $(STAMP)
 	python -m pytest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
+import hashlib
 import re
 import sys
 import tempfile
@@ -13,18 +13,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from revmentor.audit.manifest import verify
+from revmentor.audit.manifest import (
+    NOT_IN_MANIFEST,
+    Discrepancy,
+    UnusableManifest,
+    parse_manifest,
+    verify,
+)
 from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
+from revmentor.core.site_ids import site_id_problem, site_name_problem, visible
 from revmentor.core.summary_format import SUMMARY_COLUMNS
 from revmentor.core.tables import csv_text
 from revmentor.core.workbook import responses_workbook, save_workbook
+from revmentor.run_lock import RunRefused, run_workflow, unlock_workflow
 from revmentor.simulate.consortium import registry_text, responses_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
 from revmentor.stats.items import site_items
 from revmentor.stats.site_summary import site_summary
-from revmentor.validation.readers import decode_text
+from revmentor.validation.registry import add_site, registered_site_ids
 from revmentor.validation.site import validate_site
 
 
@@ -36,16 +44,10 @@ def site_id_pattern(root: Path) -> str:
     return read_yaml(root / SITES_SCHEMA)["properties"]["site_id"]["pattern"]
 
 
-def registered_ids(sites_tsv: Path) -> list[str]:
-    if not sites_tsv.exists():
-        return []
-    lines = decode_text(sites_tsv.read_bytes(), str(sites_tsv)).splitlines()
-    return [line.split("\t", 1)[0].strip() for line in lines[1:] if line.strip()]
-
-
-def template_about(instrument: Instrument, site_id: str) -> list[str]:
+def template_about(instrument: Instrument, site_id: str, name: str) -> list[str]:
     return [
-        f"Data-entry template for site '{site_id}'. One row per participant and timepoint.",
+        f"Data-entry template for site '{site_id}' ({name}). One row per participant and "
+        "timepoint.",
         "participant_id: the site's own pseudonymous code (never a name).",
         f"role: one of {', '.join(instrument.roles)}; "
         f"timepoint: one of {', '.join(instrument.timepoints)} (baseline first).",
@@ -58,7 +60,7 @@ def template_about(instrument: Instrument, site_id: str) -> list[str]:
 
 
 def write_site_templates(
-    folder: Path, site_id: str, data_format: str, instrument: Instrument
+    folder: Path, site_id: str, name: str, data_format: str, instrument: Instrument
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     if data_format == "summary":
@@ -69,7 +71,7 @@ def write_site_templates(
     csv_path.write_text(",".join(instrument.known_columns()) + "\n", encoding="utf-8")
     xlsx_path = folder / "responses_template.xlsx"
     workbook = responses_workbook(
-        instrument, site_id=site_id, about=template_about(instrument, site_id)
+        instrument, site_id=site_id, about=template_about(instrument, site_id, name)
     )
     save_workbook(workbook, xlsx_path)
     return [csv_path, xlsx_path]
@@ -84,29 +86,37 @@ def new_site(args: argparse.Namespace) -> int:
             f"site id '{args.site_id}' is not allowed: start with a letter, then up to 63 "
             "letters, digits, '_' or '-'"
         )
+    clash = site_id_problem(args.site_id)
+    if clash:
+        raise CommandError(f"site id '{args.site_id}' is not allowed: {clash[1]}")
     sites_tsv = root / config["sites"]
-    taken = {site.casefold() for site in registered_ids(sites_tsv)}
+    taken = {site.casefold() for site in registered_site_ids(sites_tsv)}
     if args.site_id.casefold() in taken:
         raise CommandError(f"site id '{args.site_id}' is already in {sites_tsv}")
-    if "\t" in args.name or "\n" in args.name:
-        raise CommandError("the site name may not contain tabs or line breaks")
+    # The registry trims every cell, so the name is saved as it will be read.
+    name = args.name.strip()
+    if not name:
+        raise CommandError("the site name is empty: give the hospital's name with --name")
+    name_problem = site_name_problem(name)
+    if name_problem:
+        raise CommandError(f"site name '{visible(name)}' is not allowed: {name_problem}")
     enrolled = args.enrolled or dt.date.today().isoformat()
     dt.date.fromisoformat(enrolled)
     data_root = root / config["data_root"]
-    folder = data_root / args.site_id
-    templates = write_site_templates(folder, args.site_id, args.format, instrument)
     data_file = f"{args.site_id}/{'summary.csv' if args.format == 'summary' else 'responses.xlsx'}"
     values = {
         "site_id": args.site_id,
-        "name": args.name,
+        "name": name,
         "data": data_file,
         "format": args.format,
         "enrolled": enrolled,
     }
-    text = sites_tsv.read_text(encoding="utf-8")
-    header = text.splitlines()[0].split("\t") if text.strip() else list(values)
-    row = "\t".join(values.get(column.strip(), "") for column in header) + "\n"
-    sites_tsv.write_text(text + ("" if text.endswith("\n") else "\n") + row, encoding="utf-8")
+    # Registered first: a registry that would not read back is refused before any file
+    # is made. The name is kept as typed; outputs people open neutralise it.
+    add_site(sites_tsv, values, row_schema=read_yaml(root / SITES_SCHEMA))
+    templates = write_site_templates(
+        data_root / args.site_id, args.site_id, name, args.format, instrument
+    )
     print(f"Added site '{args.site_id}' to {sites_tsv}.")
     print("Templates: " + ", ".join(str(path) for path in templates))
     print(
@@ -128,8 +138,8 @@ def local_summariser(instrument: Instrument, seed: int):
         if clean is None:
             raise ValueError(f"simulated site {site_id} is invalid:\n{report.to_markdown()}")
         return (
-            csv_text(site_summary(clean, instrument, site_id, seed)),
-            csv_text(site_items(clean, instrument, site_id)),
+            csv_text(site_summary(clean, instrument, site_id, seed), for_people=False),
+            csv_text(site_items(clean, instrument, site_id), for_people=False),
         )
 
     return summarise
@@ -154,21 +164,88 @@ def simulate_example(args: argparse.Namespace) -> int:
 
 
 def verify_manifest(args: argparse.Namespace) -> int:
-    """Re-hash every file the manifest lists; name each one missing or changed."""
+    """Re-hash every file the manifest lists and look for files it does not list.
+
+    Exit 0: everything matches; 1: a discrepancy (a changed, missing or unlisted file, or a
+    manifest whose own SHA-256 is not the published one); 2: the manifest is unusable."""
     root = Path(args.root)
     path = root / args.manifest
+    published = _published_sha256(args.manifest_sha256)
     if not path.is_file():
         raise CommandError(f"no manifest at {path}: run the workflow first ('make run')")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    problems = verify(manifest, root)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read the manifest {path}: {error.strerror}") from None
+    own_sha256 = hashlib.sha256(data).hexdigest()
+    if published is not None and own_sha256 != published:
+        print(
+            f"verify: FAILED: {path} has SHA-256 {own_sha256}, not the published "
+            f"{published}. The manifest was edited or replaced after that hash was "
+            "published, so its list of files cannot be trusted: nothing was checked "
+            "against it. Get the manifest that was published, or check the hash you typed.",
+            file=sys.stderr,
+        )
+        return 1
+    sidecar = path.with_suffix(".sha256")
+    try:
+        manifest = parse_manifest(data, str(path))
+        problems = verify(
+            manifest,
+            root,
+            inputs_may_be_under=[Path(folder) for folder in args.allow_inputs_under],
+            also_unlisted=[_relative(file, root) for file in (path, sidecar)],
+            shown=str(path),
+        )
+    except UnusableManifest as error:
+        raise CommandError(str(error)) from None
+    recorded = sidecar.read_bytes().split()[:1] if sidecar.is_file() else [own_sha256.encode()]
+    sidecar_differs = recorded != [own_sha256.encode()]
+    if sidecar_differs:
+        problems.append(
+            Discrepancy(_relative(sidecar, root), "does not hold the manifest's own SHA-256")
+        )
     checked = len(manifest["inputs"]) + len(manifest["outputs"])
+    own = f"manifest SHA-256: {own_sha256}"
+    own += (
+        " (matches the published hash)"
+        if published
+        else " (compare it with the published hash, or pass it with --manifest-sha256)"
+    )
     for problem in problems:
         print(problem)
     if problems:
-        print(f"verify: {len(problems)} of {checked} files differ from {path}", file=sys.stderr)
+        unlisted = sum(problem.problem == NOT_IN_MANIFEST for problem in problems)
+        differ = len(problems) - unlisted - sidecar_differs
+        summary = [f"verify: {differ} of {checked} files differ from {path}"]
+        if unlisted:
+            summary.append(f"{unlisted} file(s) under results/ are not in it")
+        if sidecar_differs:
+            summary.append(f"{sidecar} holds another hash")
+        print("; ".join(summary) + f"\n{own}", file=sys.stderr)
         return 1
-    print(f"verify: all {checked} files match {path}")
+    print(f"verify: all {checked} files match {path}, and results/ holds no other file\n{own}")
     return 0
+
+
+def _published_sha256(text: str | None) -> str | None:
+    if text is None:
+        return None
+    digest = text.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise CommandError(
+            f"--manifest-sha256 {text!r} is not a SHA-256 (64 hexadecimal digits); copy "
+            "the hash published with the results"
+        )
+    return digest
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` as the manifest names files (relative to the workflow folder), if inside."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,8 +268,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("verify", help="check every file against the audit manifest")
     check.add_argument("--manifest", default="results/audit/manifest.json")
+    check.add_argument(
+        "--manifest-sha256",
+        metavar="HASH",
+        help="the manifest's SHA-256 as published with the results: fail unless it matches",
+    )
+    check.add_argument(
+        "--allow-inputs-under",
+        metavar="FOLDER",
+        action="append",
+        default=[],
+        help="a folder outside the workflow folder that holds inputs (data kept elsewhere)",
+    )
     check.set_defaults(run=verify_manifest)
+
+    run = commands.add_parser("run", help="run the workflow (what 'make run' does)")
+    run.add_argument("--cores", default="all", help="cores Snakemake may use (default: all)")
+    run.add_argument("snakemake_args", nargs="*", help="more Snakemake arguments, after --")
+    run.set_defaults(run=run_command)
+
+    unlock = commands.add_parser("unlock", help="remove a killed run's lock (refused mid-run)")
+    unlock.set_defaults(run=unlock_command)
     return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        return run_workflow(Path(args.root), ["--cores", args.cores, *args.snakemake_args])
+    except RunRefused as refused:
+        raise CommandError(str(refused)) from None
+
+
+def unlock_command(args: argparse.Namespace) -> int:
+    try:
+        return unlock_workflow(Path(args.root))
+    except RunRefused as refused:
+        raise CommandError(str(refused)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

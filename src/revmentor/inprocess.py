@@ -32,6 +32,7 @@ from revmentor.report.assemble import all_tables, settings_from
 from revmentor.stats.distributions import change_table
 from revmentor.steps import site_tables
 from revmentor.validation.policy import EXCLUDE, invalid_site_message
+from revmentor.validation.readers import ReadLimits
 from revmentor.validation.registry import Site, read_registry
 from revmentor.validation.site import validate
 
@@ -50,9 +51,11 @@ class SiteResults:
     excluded: dict[str, str] = field(default_factory=dict)
 
 
-def _site_step(site: Site, instrument: Instrument, seed: int, results: SiteResults) -> str | None:
+def _site_step(
+    site: Site, instrument: Instrument, seed: int, results: SiteResults, limits: ReadLimits
+) -> str | None:
     """Validate and summarise one site, as a shard job does; say why it is excluded, if so."""
-    checked = validate(site.as_params(), instrument)
+    checked = validate(site.as_params(), instrument, limits)
     if not checked.report.is_valid:
         return invalid_site_message(checked.report, f"{site.site_id} report")
     tables = site_tables(
@@ -71,8 +74,9 @@ def _site_step(site: Site, instrument: Instrument, seed: int, results: SiteResul
 def run_sites(sites: tuple[Site, ...], config: Mapping[str, Any]) -> SiteResults:
     instrument = Instrument.from_config(config["instrument"])
     results = SiteResults()
+    limits = ReadLimits.from_config(config["validation"])
     for site in sites:
-        problem = _site_step(site, instrument, config["seed"], results)
+        problem = _site_step(site, instrument, config["seed"], results, limits)
         if problem is None:
             continue
         if config["validation"]["on_invalid_site"] != EXCLUDE:

@@ -21,7 +21,7 @@ def produced(tmp_path_factory, config, instrument):
 
 @pytest.mark.parametrize("name", TABLES)
 def test_table_matches_golden_cell_by_cell(produced, name):
-    text = csv_text(produced[f"table_{name}"])
+    text = csv_text(produced[f"table_{name}"], for_people=True)
     path = GOLDEN / f"{name}.csv"
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")

@@ -33,7 +33,7 @@ def test_formula_like_text_is_neutralised(text):
 
 def test_numbers_and_plain_text_are_left_alone():
     frame = pd.DataFrame({"name": ["Leeds", "=cmd"], "change": [-1.5, 2.0]})
-    assert csv_text(frame) == "name,change\nLeeds,-1.5\n'=cmd,2.0\n"
+    assert csv_text(frame, for_people=True) == "name,change\nLeeds,-1.5\n'=cmd,2.0\n"
 
 
 def test_markdown_and_html_escape_user_text():

@@ -15,7 +15,8 @@ from tests.workflow.conftest import Workspace, shard_jobs
 
 pytestmark = pytest.mark.slow
 RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
-POOLED = {"validation_overview", "pool_sites", "pool_sensitivity", "pool_items", "ipd_model"}
+VALIDATION = {"validation_overview", "policy_check"}
+POOLED = {*VALIDATION, "pool_sites", "pool_sensitivity", "pool_items", "ipd_model"}
 REPORT = {"report_tables", "report_forests", "report_likert"}
 AUDIT = {"audit_manifest", "all"}
 
@@ -109,7 +110,7 @@ CASES = {
         "config/config.yaml",
         "seed: 20221101",
         "seed: 7",
-        jobs(*POOLED - {"validation_overview"}, *REPORT, "report_config", *AUDIT)
+        jobs(*POOLED - VALIDATION, *REPORT, "report_config", *AUDIT)
         | stats_jobs(*RESPONSES_SITES, "oakfield"),
     ),
     "a comment in config.yaml": (

@@ -16,6 +16,7 @@ CONSORTIUM_STEPS = {
     (rule, "")
     for rule in (
         "validation_overview",
+        "policy_check",
         "pool_sites",
         "pool_sensitivity",
         "pool_items",

@@ -67,7 +67,8 @@ def test_example_consortium_writes_every_pooled_file_without_inf_or_nan_text(exa
     assert set(primary[["measure", "method", "test"]].itertuples(index=False, name=None)) == {
         ("MD", "REML", "hksj")
     }
-    assert len(meta) == 2 * 8 * 2 * 7
+    # roles x outcomes x measures x (FE with z + DL, REML, PM each with z, hksj, adhoc)
+    assert len(meta) == 2 * 8 * 2 * 10
     ipd = pd.read_csv(workspace.root / "results/pooled/ipd_model.csv").set_index(
         ["role", "outcome"]
     )

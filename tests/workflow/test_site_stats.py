@@ -32,8 +32,21 @@ def test_every_site_gets_summary_and_items_and_the_summary_site_flows_through(ex
 
 
 def test_a_site_can_make_its_own_summary_alone(workspace):
-    """The 'share aggregates only' route: one target, that site's jobs only."""
-    assert workspace.planned_jobs("results/sites/pilot/summary.csv") == shard_jobs("pilot")
+    """The 'share aggregates only' route: one target. Every registered site is validated
+    (the invalid-site policy is checked on the whole overview first); only this site's
+    shard is summarised."""
+    validation = {
+        job
+        for site_id, *_ in workspace.registry_rows()
+        for job in shard_jobs(site_id)
+        if job[0].startswith("validate_")
+    }
+    assert workspace.planned_jobs("results/sites/pilot/summary.csv") == {
+        *shard_jobs("pilot"),
+        *validation,
+        ("validation_overview", ""),
+        ("policy_check", ""),
+    }
     workspace.snakemake("results/sites/pilot/summary.csv", check=True)
     assert (workspace.root / "results/sites/pilot/items.csv").exists()
     assert not (workspace.root / "results/sites/northgate").exists()

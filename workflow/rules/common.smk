@@ -195,6 +195,17 @@ def report_figure_files(kind):
     return files
 
 
+# Every file the shard jobs write for one site, as patterns: the validation overview
+# removes those of a site no longer in the registry.
+SITE_OUTPUT_PATTERNS = [
+    "results/validation/{site}.json",
+    "results/validation/{site}.md",
+    "results/clean/{site}.csv",
+    "results/clean/{site}.items.csv",
+    *(f"results/sites/{{site}}/{table}.csv" for table in SITE_TABLES),
+]
+
+
 def site_outputs(site_id):
     """Every file the shard jobs write for one site."""
     files = [
@@ -220,6 +231,7 @@ def shard_outputs(shard):
 CONSORTIUM_OUTPUTS = [
     "results/validation/overview.tsv",
     "results/validation/overview.md",
+    "results/validation/policy_check.txt",
     *(
         f"results/pooled/{name}.csv"
         for name in (
@@ -238,6 +250,7 @@ CONSORTIUM_OUTPUTS = [
         f"results/logs/{step}.log"
         for step in (
             "validation_overview",
+            "policy_check",
             "pool_sites",
             "pool_sensitivity",
             "pool_items",

@@ -12,6 +12,10 @@ for shard, members in SHARD_SITES.items():
             reports=site_paths("results/validation/{site}.json", members),
             cleans=site_paths("results/clean/{site}.csv", members),
             item_tables=site_paths("results/clean/{site}.items.csv", members, "summary"),
+            # Waits for the policy check, so that under 'stop' no statistics job fails
+            # (and cancels the other sites' validation) before every report is written.
+            # ancient: a renewed check, as when a site is added, reruns no other shard.
+            policy_check=ancient("results/validation/policy_check.txt"),
         output:
             summaries=site_paths("results/sites/{site}/summary.csv", members),
             site_items=site_paths("results/sites/{site}/items.csv", members),
@@ -23,6 +27,8 @@ for shard, members in SHARD_SITES.items():
             f"results/logs/stats/{shard}.log",
         threads: 1
         resources:
+            # One site at a time: a site at validation.max_rows (100,000 rows) peaks at
+            # 260 MB, 20,000 rows at 160 MB (docs/scaling.md, tests/stats/test_memory.py).
             mem_mb=2000,
             runtime=30,
         params:

@@ -5,6 +5,15 @@
 
 localrules:
     validation_overview,
+    policy_check,
+
+
+# The size limits of the readers (checked before a site's file is parsed): only these
+# keys, so that changing the policy does not rerun the validation.
+READ_LIMITS = {
+    key: config["validation"][key]
+    for key in ("max_file_mb", "max_uncompressed_mb", "max_rows", "max_columns")
+}
 
 
 for shard, members in SHARD_SITES.items():
@@ -24,6 +33,8 @@ for shard, members in SHARD_SITES.items():
             f"results/logs/validate/{shard}.log",
         threads: 1
         resources:
+            # One site at a time: the largest file the read limits let through (100,000
+            # rows x 200 columns, 44 MB of CSV) peaks at 710 MB (docs/scaling.md).
             mem_mb=2000,
             runtime=30,
         params:
@@ -31,6 +42,7 @@ for shard, members in SHARD_SITES.items():
             sites=[SITES[site].as_params() for site in members],
             content=shard_content(members),
             instrument=config["instrument"],
+            limits=READ_LIMITS,
         script:
             "../scripts/validate_shard.py"
 
@@ -47,5 +59,27 @@ rule validation_overview:
         provenance=provenance("validation_overview.py"),
         policy=config["validation"]["on_invalid_site"],
         sites=SITE_IDS,
+        # Functions, so that Snakemake does not read their braces as wildcards.
+        site_outputs=lambda wildcards: SITE_OUTPUT_PATTERNS,
+        site_id_pattern=lambda wildcards: SITE_ID_PATTERN,
+        registry=config["sites"],
     script:
         "../scripts/validation_overview.py"
+
+
+# Under the 'stop' policy this is the step that fails, after every site's report and the
+# overview are written; the statistics wait for it. It must not own the overview, which
+# Snakemake would delete as the output of a failed job.
+rule policy_check:
+    input:
+        overview="results/validation/overview.tsv",
+        reports=expand("results/validation/{site}.json", site=SITE_IDS),
+    output:
+        "results/validation/policy_check.txt",
+    log:
+        "results/logs/policy_check.log",
+    params:
+        provenance=provenance("policy_check.py"),
+        policy=config["validation"]["on_invalid_site"],
+    script:
+        "../scripts/policy_check.py"

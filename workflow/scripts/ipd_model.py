@@ -20,5 +20,5 @@ with step_logging(snakemake.log[0], "ipd_model") as log:
     summary_only = "summary-only site: no participant-level data"
     not_in_model.update({site: summary_only for site in snakemake.params.summary_sites})
     table = ipd_table(changes, instrument, not_in_model, snakemake.params.level)
-    write_csv(snakemake.output.model, table)
+    write_csv(snakemake.output.model, table, for_people=True)
     log.info("one-stage model over %d participants", len(changes))

@@ -12,5 +12,5 @@ with step_logging(snakemake.log[0], "pool_items") as log:
     excluded = excluded_sites(read_overview(snakemake.input.overview))
     items = all_summaries([read_items(path) for path in snakemake.input.item_tables])
     pooled = pooled_items(items, params.roles, params.sites, excluded, params.level)
-    write_csv(snakemake.output[0], pooled)
+    write_csv(snakemake.output[0], pooled, for_people=True)
     log.info("pooled %d item rows", len(pooled))

@@ -11,6 +11,6 @@ with step_logging(snakemake.log[0], "pool_sensitivity") as log:
     excluded = excluded_sites(read_overview(snakemake.input.overview))
     plan = plan_from(params.roles, params.outcomes, params.enrolled, excluded, params.pooling)
     summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
-    write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan))
-    write_csv(snakemake.output.cumulative, cumulative(summaries, plan))
+    write_csv(snakemake.output.leave_one_out, leave_one_out(summaries, plan), for_people=True)
+    write_csv(snakemake.output.cumulative, cumulative(summaries, plan), for_people=True)
     log.info("sensitivity analyses over %d sites", len(plan.sites) - len(excluded))

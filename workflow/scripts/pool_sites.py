@@ -21,13 +21,16 @@ with step_logging(snakemake.log[0], "pool_sites") as log:
     plan = plan_from(params.roles, params.outcomes, params.enrolled, excluded, params.pooling)
     summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
     meta, weights = meta_table(summaries, plan)
-    write_csv(snakemake.output.meta, meta)
+    write_csv(snakemake.output.meta, meta, for_people=True)
     counts = pd.concat([pd.read_csv(path) for path in snakemake.input.likert], ignore_index=True)
     instrument = Instrument.from_config(params.instrument)
-    write_csv(snakemake.output.descriptives, pooled_descriptives(counts, instrument))
-    write_csv(snakemake.output.weights, weights)
+    write_csv(
+        snakemake.output.descriptives, pooled_descriptives(counts, instrument), for_people=True
+    )
+    write_csv(snakemake.output.weights, weights, for_people=True)
     write_csv(
         snakemake.output.combined,
         combined_tests(summaries, plan.roles, plan.outcomes, plan.sites, excluded),
+        for_people=True,
     )
     log.info("pooled %d sites (%d excluded)", len(plan.sites) - len(excluded), len(excluded))

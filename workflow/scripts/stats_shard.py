@@ -47,7 +47,10 @@ with step_logging(snakemake.log[0], "stats") as log:
                 tables = site_tables(site["site_id"], instrument, snakemake.params.seed, clean)
                 changes.append(change_table(clean, instrument, site["site_id"]))
         for table, frame in tables.items():
-            write_text(output[OUTPUTS[table]][index], table_csv(frame, SITE_TABLES[table]))
+            write_text(
+                output[OUTPUTS[table]][index],
+                table_csv(frame, SITE_TABLES[table], for_people=False),
+            )
             if frame is not None and not frame.empty:
                 collected[table].append(frame)
         log.info(
@@ -55,8 +58,11 @@ with step_logging(snakemake.log[0], "stats") as log:
             site["site_id"],
             "summarised" if tables["summary"] is not None else "excluded (invalid data)",
         )
-    write_text(output.changes, table_csv(pd.concat(changes) if changes else None, CHANGE_COLUMNS))
+    write_text(
+        output.changes,
+        table_csv(pd.concat(changes) if changes else None, CHANGE_COLUMNS, for_people=False),
+    )
     for table, path in zip(SITE_TABLES, output.shard_tables, strict=True):
         frames = collected[table]
         combined = pd.concat(frames, ignore_index=True) if frames else None
-        write_text(path, table_csv(combined, SITE_TABLES[table]))
+        write_text(path, table_csv(combined, SITE_TABLES[table], for_people=False))

@@ -6,21 +6,33 @@ from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.core.tables import table_csv, write_csv, write_text
 from revmentor.validation.clean import clean_csv
 from revmentor.validation.policy import overview
+from revmentor.validation.readers import ReadLimits
 from revmentor.validation.site import validate
 
 with step_logging(snakemake.log[0], "validate") as log:
     instrument = Instrument.from_config(snakemake.params.instrument)
+    limits = ReadLimits.from_config(snakemake.params.limits)
     output = snakemake.output
     item_tables = iter(output.item_tables)
     reports = []
     for index, site in enumerate(snakemake.params.sites):
-        checked = validate(site, instrument)
+        # validate() turns any failure into the site's own report, so one broken file
+        # never stops the shard's other sites.
+        checked = validate(site, instrument, limits)
+        if checked.fault is not None:
+            log.error(
+                "site %s: the checks failed (%s); the site's report says why",
+                site["site_id"],
+                checked.fault,
+            )
         reports.append(checked.report)
         write_text(output.reports[index], checked.report.to_json())
         write_text(output.reports_md[index], checked.report.to_markdown())
         if site["format"] == "summary":
-            write_text(output.cleans[index], table_csv(checked.summary, SUMMARY_COLUMNS))
-            write_text(next(item_tables), table_csv(checked.items, ITEMS_COLUMNS))
+            write_text(
+                output.cleans[index], table_csv(checked.summary, SUMMARY_COLUMNS, for_people=False)
+            )
+            write_text(next(item_tables), table_csv(checked.items, ITEMS_COLUMNS, for_people=False))
         else:
             write_text(output.cleans[index], clean_csv(checked.clean, instrument))
         log.info(
@@ -29,4 +41,4 @@ with step_logging(snakemake.log[0], "validate") as log:
             checked.report.status,
             len(checked.report.errors),
         )
-    write_csv(output.overview, overview(reports, list(output.reports_md)))
+    write_csv(output.overview, overview(reports, list(output.reports_md)), for_people=False)

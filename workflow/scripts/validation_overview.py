@@ -1,4 +1,6 @@
-"""Every site's validation status; under the 'stop' policy, fail on an invalid site."""
+"""Every site's validation status, for the registry's sites only; the outputs of sites no
+longer registered are removed. This step never fails on an invalid site: the policy check
+after it does, so that the overview is always written first."""
 
 from pathlib import Path
 
@@ -6,18 +8,21 @@ import pandas as pd
 
 from revmentor.core.logs import step_logging
 from revmentor.core.tables import write_csv, write_text
-from revmentor.validation.policy import overview_markdown, read_overview, stop_if_invalid
-from revmentor.validation.report import ValidationReport
+from revmentor.validation.policy import current_sites_only, overview_markdown, read_overview
+from revmentor.validation.stale import remove_stale_site_files, stale_message, stale_site_files
 
-with step_logging(snakemake.log[0], "validation_overview"):
+with step_logging(snakemake.log[0], "validation_overview") as log:
     shards = pd.concat([read_overview(path) for path in snakemake.input.shards])
-    order = {site: index for index, site in enumerate(snakemake.params.sites)}
-    table = shards.iloc[shards["site_id"].map(order).argsort(kind="stable")]
-    table = table.reset_index(drop=True)
-    write_csv(snakemake.output.tsv, table)
-    write_text(snakemake.output.md, overview_markdown(table, snakemake.params.policy))
-    stop_if_invalid(
-        table,
-        snakemake.params.policy,
-        lambda path: ValidationReport.from_json(Path(path).read_text("utf-8")),
+    table = current_sites_only(shards, snakemake.params.sites)
+    stale = stale_site_files(
+        Path("."),
+        snakemake.params.site_outputs,
+        set(snakemake.params.sites),
+        set(snakemake.output),
+        snakemake.params.site_id_pattern,
     )
+    if stale:
+        remove_stale_site_files(Path("."), stale)
+        log.warning("%s", stale_message(stale, snakemake.params.registry))
+    write_csv(snakemake.output.tsv, table, for_people=True)
+    write_text(snakemake.output.md, overview_markdown(table, snakemake.params.policy))

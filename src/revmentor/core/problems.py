@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from revmentor.core.privacy import withhold_value
+
 MAX_VALUE_CHARS = 60
 
 
@@ -39,6 +41,12 @@ class Problem:
         if self.column is not None:
             parts.append(f"column '{self.column}'")
         return ", ".join(parts) if parts else "whole file"
+
+    def log_line(self) -> str:
+        """The problem as logs and the console show it: where, what and which check, but
+        no participant id or free text; only the site's own report quotes those."""
+        message = withhold_value(self.message, self.column, self.value)
+        return f"{self.where()}: {message} [{self.check}]"
 
 
 def shown_value(value: object) -> str | None:
@@ -75,6 +83,16 @@ class ProblemsError(Exception):
         lines = [self.summary]
         for problem in self.problems[:limit]:
             lines.append(f"  - {problem.where()}: {problem.message} [{problem.check}]")
-        if len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
+        return "\n".join(lines + self._more(limit))
+
+    def log_text(self, limit: int = 20) -> str:
+        """As :meth:`describe`, for a workflow step's log: no participant id or free text."""
+        summary = self.summary
+        for problem in self.problems:
+            summary = withhold_value(summary, problem.column, problem.value)
+        lines = [summary, *(f"  - {p.log_line()}" for p in self.problems[:limit])]
+        return "\n".join(lines + self._more(limit))
+
+    def _more(self, limit: int) -> list[str]:
+        extra = len(self.problems) - limit
+        return [f"  ... and {extra} more"] if extra > 0 else []

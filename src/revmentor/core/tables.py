@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revmentor.core.logs import StepFailure
+from revmentor.core.numbers import plain_number
+
 
 def shortest_float(value: float) -> str:
     """The shortest text that reads back as exactly the same float (Python's repr), so a
@@ -31,28 +34,43 @@ CURRENT_UMASK = _umask()
 
 
 def write_text(path: str | Path, text: str) -> None:
-    """Write atomically: a reader never sees a half-written file, even after a kill."""
+    """Write atomically: a reader never sees a half-written file, even after a kill. A
+    failure names ``path`` (not the temporary file, nor nothing, as a full disk at the
+    final flush would)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as failure:
+        raise OSError(failure.errno, failure.strerror, str(target)) from failure
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         # mkstemp makes the file private; give it the permissions a plain open() would.
         os.chmod(temporary, 0o666 & ~CURRENT_UMASK)
         os.replace(temporary, target)
+    except OSError as failure:
+        Path(temporary).unlink(missing_ok=True)
+        raise OSError(failure.errno, failure.strerror, str(target)) from failure
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Every CSV the workflow writes ends its lines with this alone. Readers of internal tables
+#: split lines on it alone, so a carriage return inside a value (which the csv module does
+#: not quote) reads back as itself.
+LINE_END = "\n"
 
 
 def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP).
+
+    Only for files people open (see :func:`csv_text`): the change cannot be undone, so
+    ``-P9`` and ``'-P9`` would read back as the same text."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -81,22 +99,39 @@ def writable_folder_problem(folder: str | Path) -> str | None:
     return None
 
 
-def csv_text(frame: pd.DataFrame, sep: str = ",") -> str:
-    return neutralised(frame).to_csv(
-        index=False, sep=sep, lineterminator="\n", float_format=FLOAT_FORMAT
-    )
+def csv_text(frame: pd.DataFrame, sep: str = ",", *, for_people: bool) -> str:
+    """A table as CSV text. Every writer says who reads the file:
+
+    - ``for_people=True``: a file people open in a spreadsheet (``results/tables/``,
+      ``results/pooled/``, the validation overview). Text a spreadsheet would run as a
+      formula is neutralised, which changes it for good.
+    - ``for_people=False``: a table the workflow reads back (``results/clean/``,
+      ``results/sites/``, ``results/shards/``). Every value is kept exactly, so that ids
+      differing only by a leading ``'``, ``=``, ``+``, ``-`` or ``@`` stay different people;
+      read such a table with :func:`read_exact_csv`.
+    """
+    shown = neutralised(frame) if for_people else frame
+    return shown.to_csv(index=False, sep=sep, lineterminator=LINE_END, float_format=FLOAT_FORMAT)
 
 
-def table_csv(table: pd.DataFrame | None, columns: Sequence[str]) -> str:
-    """A table as CSV; ``None`` (an invalid or excluded site) gives the header alone."""
+def table_csv(table: pd.DataFrame | None, columns: Sequence[str], *, for_people: bool) -> str:
+    """A table as CSV (see :func:`csv_text` for ``for_people``); ``None`` (an invalid or
+    excluded site) gives the header alone."""
     if table is None:
-        return ",".join(columns) + "\n"
-    return csv_text(table)
+        return ",".join(columns) + LINE_END
+    return csv_text(table, for_people=for_people)
 
 
-def write_csv(path: str | Path, frame: pd.DataFrame) -> None:
-    """CSV, or tab-separated when the file name ends in .tsv."""
-    write_text(path, csv_text(frame, "\t" if str(path).endswith(".tsv") else ","))
+def write_csv(path: str | Path, frame: pd.DataFrame, *, for_people: bool) -> None:
+    """CSV, or tab-separated when the file name ends in .tsv (see :func:`csv_text`)."""
+    sep = "\t" if str(path).endswith(".tsv") else ","
+    write_text(path, csv_text(frame, sep, for_people=for_people))
+
+
+def read_exact_csv(path: str | Path, sep: str = ",") -> pd.DataFrame:
+    """A table written with ``for_people=False``, every cell as the exact text written
+    (empty cells as ''): no value is taken for a number or for missing."""
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, lineterminator=LINE_END)
 
 
 def typed_frame(
@@ -126,13 +161,28 @@ def read_typed_csv(
     count_columns: Collection[str],
 ) -> pd.DataFrame:
     """Read a table the workflow wrote, restoring its column types; text stays text."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_exact_csv(path)
     records = [
         {
-            column: value if column in text_columns else (float(value) if value != "" else None)
-            for column, value in row.items()
+            column: value if column in text_columns else written_number(value, path, row, column)
+            for column, value in cells.items()
             if value != "" or column in text_columns
         }
-        for row in raw.to_dict("records")
+        for row, cells in enumerate(raw.to_dict("records"), start=2)
     ]
     return typed_frame(records, columns, text_columns, count_columns)
+
+
+def written_number(
+    text: str, path: str | Path, row: int, column: str, *, whole: bool = False
+) -> float:
+    """A number as the workflow writes it, read by the one number parser: a cell that
+    ``float()`` alone would take (``1_6``, ``inf``) means the file was edited."""
+    number = plain_number(text)
+    if number is None or (whole and not number.is_integer()):
+        raise StepFailure(
+            f"{path}: row {row}, column '{column}': '{text}' is not a number as the workflow "
+            "writes one, so the file was changed after the workflow wrote it; delete it and "
+            "run the workflow again"
+        )
+    return number

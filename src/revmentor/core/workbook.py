@@ -113,6 +113,9 @@ def responses_workbook(
         notes = workbook.create_sheet("about")
         for line in about:
             notes.append([line])
+            # openpyxl stores text that opens with '=' as a formula; these notes (which may
+            # quote a site's name) are text, so Excel never runs them.
+            notes.cell(notes.max_row, 1).data_type = "s"
         notes.column_dimensions["A"].width = 110
     workbook.properties.creator = "revmentor"
     workbook.properties.created = FIXED_TIME
@@ -123,7 +126,9 @@ def responses_workbook(
 def _excel_value(value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
-    if isinstance(value, str) and value.isdigit():
+    # ASCII digits only: str.isdigit() is also true of '٤' and '²', which int() reads as 4
+    # or refuses, and which a spreadsheet shows as text.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return value
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from revmentor.pooling.meta import REML_MAX_ITERATIONS, REML_THRESHOLD
+from revmentor.pooling.meta import (
+    KNAPP_HARTUNG_TESTS,
+    REML_MAX_ITERATIONS,
+    REML_THRESHOLD,
+    RSS_ZERO_THRESHOLD,
+)
 from revmentor.pooling.meta import restricted_ml as single_restricted_ml
 
 BISECTION_STEPS = 200
@@ -114,7 +119,11 @@ def paule_mandel(y: np.ndarray, v: np.ndarray, masks: np.ndarray) -> np.ndarray:
 def batch_meta(
     y: np.ndarray, v: np.ndarray, masks: np.ndarray, method: str, test: str, level: float
 ) -> dict[str, np.ndarray]:
-    """estimate, se, ci, p, τ², I² and the prediction interval of every row's fit."""
+    """estimate, se, ci, p, τ², I² and the prediction interval of every row's fit.
+
+    ``zero_se`` marks Knapp–Hartung rows whose scale factor is 0 (every site in the row has
+    the same estimate): their p is 0, or NaN when the estimate is 0 too, as in metafor.
+    """
     masks = masks.astype(float)
     k = masks.sum(axis=1)
     converged = np.ones(len(masks), dtype=bool)
@@ -128,19 +137,24 @@ def batch_meta(
         tau2 = paule_mandel(y, v, masks)
     w, sw, estimate = _weighted(y, v, masks, tau2)
     se = np.sqrt(1 / sw)
-    use_t = (test == "hksj") & (k > 1)
+    use_t = (test in KNAPP_HARTUNG_TESTS) & (k > 1)
     residual = (w * (y[None, :] - estimate[:, None]) ** 2).sum(axis=1)
+    scale = np.where(residual <= RSS_ZERO_THRESHOLD, 0.0, residual / np.maximum(k - 1, 1))
+    if test == "adhoc":
+        scale = np.maximum(scale, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.where(use_t, se * np.sqrt(residual / np.maximum(k - 1, 1)), se)
+        se = np.where(use_t, se * np.sqrt(scale), se)
         critical = np.where(
             use_t,
             stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)),
             stats.norm.ppf(0.5 + level / 2),
         )
-        stat = np.where(se > 0, estimate / se, 0.0)
+        stat = np.where(se > 0, estimate / np.where(se > 0, se, 1.0), 0.0)
     p = np.where(
         use_t, 2 * stats.t.sf(np.abs(stat), np.maximum(k - 1, 1)), 2 * stats.norm.sf(np.abs(stat))
     )
+    zero_se = ~(se > 0) & (k > 0)
+    p = np.where(zero_se, np.where(estimate != 0, 0.0, np.nan), p)
     return {
         "k": k.astype(int),
         "estimate": estimate,
@@ -148,6 +162,7 @@ def batch_meta(
         "ci_low": estimate - critical * se,
         "ci_high": estimate + critical * se,
         "p": np.minimum(1.0, p),
+        "zero_se": zero_se,
         "tau2": tau2,
         "i2": _i2(method, y, v, masks, tau2),
         **_prediction(estimate, se, tau2, k, level),

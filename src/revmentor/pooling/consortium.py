@@ -18,7 +18,15 @@ from scipy import stats
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.batch import batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
-from revmentor.pooling.meta import METHODS, TESTS, MetaResult, meta_analysis
+from revmentor.pooling.meta import (
+    KNAPP_HARTUNG_NEEDS_TWO_SITES,
+    KNAPP_HARTUNG_TESTS,
+    METHODS,
+    TESTS,
+    MetaResult,
+    meta_analysis,
+    zero_se_note,
+)
 
 META_COLUMNS = (
     "role",
@@ -124,7 +132,8 @@ def plan_from(
 
 
 def analyses() -> Iterator[tuple[str, str]]:
-    """Every (method, test) reported: FE with z; each random-effects method with z and hksj."""
+    """Every (method, test) reported: FE with z; each random-effects method with every test
+    (z, hksj, adhoc)."""
     for method in METHODS:
         for test in TESTS[:1] if method == "FE" else TESTS:
             yield method, test
@@ -279,8 +288,10 @@ def _sensitivity_records(
             records.append({**record, "k": 0, "note": f"{note}; no site left to pool"})
             continue
         record.update({field: fits[field][row] for field in SENSITIVITY_FIELDS})
-        if fits["k"][row] == 1 and plan.primary_test == "hksj":
-            notes.append("k = 1: Knapp-Hartung needs two sites, so the z test is reported")
+        if fits["k"][row] == 1 and plan.primary_test in KNAPP_HARTUNG_TESTS:
+            notes.append(KNAPP_HARTUNG_NEEDS_TWO_SITES)
+        if fits["zero_se"][row]:
+            notes.append(zero_se_note(fits["estimate"][row]))
         if not fits["converged"][row]:
             notes.append("REML did not converge")
         records.append({**record, "note": "; ".join(notes)})

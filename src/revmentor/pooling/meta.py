@@ -2,9 +2,12 @@
 
 Estimators: ``FE`` (inverse-variance common effect), ``DL`` (DerSimonian–Laird, τ²
 truncated at 0), ``REML`` (Fisher scoring, as metafor, iterated to a tight threshold) and
-``PM`` (Paule–Mandel: the generalised Q equals k − 1). Tests: ``z``, and ``hksj``
+``PM`` (Paule–Mandel: the generalised Q equals k − 1). Tests: ``z``; ``hksj``
 (Knapp–Hartung: t with k − 1 df, the variance scaled by the weighted residual mean square
-without truncation, as metafor's ``test="knha"``).
+s²w without truncation, as metafor's ``test="knha"``); and ``adhoc`` (the same with s²w
+raised to at least 1, so never narrower than the z test's variance: metafor's
+``test="adhoc"``). As in metafor, a weighted residual sum of squares at or below the machine
+epsilon (every site has the same estimate) makes s²w exactly 0.
 
 Heterogeneity as metafor reports it: Q, its df and p from the common-effect weights; for
 random-effects fits I² = 100·τ²/(τ² + ṽ) and H² = (τ² + ṽ)/ṽ with the "typical"
@@ -24,7 +27,18 @@ import numpy as np
 from scipy import optimize, stats
 
 METHODS = ("FE", "DL", "REML", "PM")
-TESTS = ("z", "hksj")
+TESTS = ("z", "hksj", "adhoc")
+KNAPP_HARTUNG_TESTS = ("hksj", "adhoc")
+# metafor's rma.uni (3.8-1) takes a weighted residual sum of squares <= .Machine$double.eps
+# as exactly 0 (all sites share one estimate): rounding would otherwise leave a scale factor
+# of ~1e-32 and an arbitrary, huge t statistic.
+RSS_ZERO_THRESHOLD = float(np.finfo(float).eps)
+KNAPP_HARTUNG_NEEDS_TWO_SITES = "k = 1: Knapp-Hartung needs two sites, so the z test is reported"
+IDENTICAL_ESTIMATES_NOTE = (
+    "every site has the same estimate: the Knapp-Hartung scale factor is 0 "
+    "(weighted residual sum of squares <= machine epsilon, as metafor), so se = 0 and the "
+    "t statistic (estimate / 0) is left empty"
+)
 REML_THRESHOLD = 1e-12
 REML_MAX_ITERATIONS = 1000
 ROOT_TOLERANCE = 1e-14
@@ -46,8 +60,8 @@ class MetaResult:
     se: float
     ci_low: float
     ci_high: float
-    stat: float
-    p: float
+    stat: float | None
+    p: float | None
     tau2: float
     tau2_ci_low: float | None
     tau2_ci_high: float | None
@@ -177,10 +191,33 @@ def _i2_h2(method: str, q: float, df: int, tau2: float, v: np.ndarray) -> tuple[
     return 100 * tau2 / (tau2 + vt), (tau2 + vt) / vt
 
 
+def knapp_hartung_scale(residual_sum_of_squares: float, k: int, test: str) -> float:
+    """s²w = RSS/(k − 1), 0 when RSS <= machine epsilon; ``adhoc`` raises it to at least 1."""
+    scale = (
+        0.0 if residual_sum_of_squares <= RSS_ZERO_THRESHOLD else residual_sum_of_squares / (k - 1)
+    )
+    return max(1.0, scale) if test == "adhoc" else scale
+
+
+def zero_se_p(estimate: float) -> float | None:
+    """p of a test whose se is 0 (metafor: estimate/0 = ±inf gives p = 0; 0/0 gives NaN)."""
+    return 0.0 if estimate != 0 else None
+
+
+def zero_se_note(estimate: float) -> str:
+    if estimate != 0:
+        return IDENTICAL_ESTIMATES_NOTE + "; p = 0"
+    return (
+        IDENTICAL_ESTIMATES_NOTE + "; the estimate is 0 too, so p (0/0) is undefined and left empty"
+    )
+
+
 def meta_analysis(
     y: np.ndarray, v: np.ndarray, method: str = "REML", test: str = "z", level: float = 0.95
 ) -> MetaResult:
     """Pool effects ``y`` with sampling variances ``v`` (all finite, v > 0)."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}: use one of {', '.join(TESTS)}")
     y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
     k = len(y)
     fit = heterogeneity(method, y, v)
@@ -188,16 +225,24 @@ def meta_analysis(
     estimate = float(np.sum(w * y) / np.sum(w))
     se = math.sqrt(1 / np.sum(w))
     notes = [fit.note] if fit.note else []
-    use_t = test == "hksj" and k > 1
-    if test == "hksj" and k == 1:
-        notes.append("k = 1: Knapp-Hartung needs two sites, so the z test is reported")
+    use_t = test in KNAPP_HARTUNG_TESTS and k > 1
+    if test in KNAPP_HARTUNG_TESTS and k == 1:
+        notes.append(KNAPP_HARTUNG_NEEDS_TWO_SITES)
     if use_t:
-        se *= math.sqrt(float(np.sum(w * (y - estimate) ** 2)) / (k - 1))
+        residual = float(np.sum(w * (y - estimate) ** 2))
+        se *= math.sqrt(knapp_hartung_scale(residual, k, test))
         critical = stats.t.ppf(0.5 + level / 2, k - 1)
     else:
         critical = stats.norm.ppf(0.5 + level / 2)
-    stat = estimate / se if se > 0 else 0.0
-    p = float(2 * (stats.t.sf(abs(stat), k - 1) if use_t else stats.norm.sf(abs(stat))))
+    stat: float | None
+    p: float | None
+    if se > 0:
+        stat = estimate / se
+        p = float(2 * (stats.t.sf(abs(stat), k - 1) if use_t else stats.norm.sf(abs(stat))))
+        p = min(1.0, p)
+    else:
+        stat, p = None, zero_se_p(estimate)
+        notes.append(zero_se_note(estimate))
     q = q_statistic(y, v)
     i2, h2 = _i2_h2(method, q, k - 1, fit.tau2, v)
     tau2_ci = tau2_profile_interval(y, v, level) if k >= 3 and method != "FE" else (None, None)
@@ -214,7 +259,7 @@ def meta_analysis(
         ci_low=estimate - critical * se,
         ci_high=estimate + critical * se,
         stat=stat,
-        p=min(1.0, p),
+        p=p,
         tau2=fit.tau2,
         tau2_ci_low=tau2_ci[0],
         tau2_ci_high=tau2_ci[1],

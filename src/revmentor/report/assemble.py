@@ -50,8 +50,15 @@ def ordered_sites(settings: Settings, estimates: Mapping[str, float] | None = No
     return sites
 
 
+PRIMARY_TEST_NAMES = {
+    "z": "z test",
+    "hksj": "Knapp-Hartung",
+    "adhoc": "Knapp-Hartung, ad hoc (never narrower than the z test)",
+}
+
+
 def primary_text(pooling: Mapping[str, Any]) -> str:
-    test = "Knapp-Hartung" if pooling["test"] == "hksj" else "z test"
+    test = PRIMARY_TEST_NAMES[pooling["test"]]
     return f"Primary analysis: {pooling['measure']}, {pooling['method']}, {test}."
 
 

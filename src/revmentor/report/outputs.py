@@ -23,7 +23,7 @@ def write_table(
     stem = Path(stem)
     shown = display_frame(neutralised(frame), decimals, p_columns)
     paths = [stem.with_suffix(suffix) for suffix in (".csv", ".md", ".html")]
-    write_text(paths[0], csv_text(frame))
+    write_text(paths[0], csv_text(frame, for_people=True))
     write_text(paths[1], markdown_table(shown, title, notes))
     write_text(paths[2], html_table(shown, title, notes))
     return paths

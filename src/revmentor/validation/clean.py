@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
-from revmentor.core.tables import table_csv
+from revmentor.core.tables import read_exact_csv, table_csv, written_number
 
 SOURCE_ROW = "source_row"
 
@@ -21,8 +21,9 @@ def clean_columns(instrument: Instrument) -> list[str]:
 
 
 def clean_csv(clean: pd.DataFrame | None, instrument: Instrument) -> str:
-    """The clean table as CSV; an invalid site gets the header alone, so no row is used."""
-    return table_csv(clean, clean_columns(instrument))
+    """The clean table as CSV; an invalid site gets the header alone, so no row is used.
+    Every id and text is kept exactly (the statistics job reads it back)."""
+    return table_csv(clean, clean_columns(instrument), for_people=False)
 
 
 def read_clean(path: Path, instrument: Instrument) -> pd.DataFrame:
@@ -32,12 +33,18 @@ def read_clean(path: Path, instrument: Instrument) -> pd.DataFrame:
         *(item.id for item in instrument.items if item.is_binary),
         SOURCE_ROW,
     ]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_exact_csv(path)
     clean = pd.DataFrame(index=raw.index)
     for column in raw.columns:
         values = raw[column].replace("", None).astype(object)
         if column in integer_columns:
-            clean[column] = pd.array(pd.to_numeric(values), dtype="Int64")
+            clean[column] = pd.array(
+                [
+                    None if text == "" else int(written_number(text, path, row, column, whole=True))
+                    for row, text in enumerate(raw[column], start=2)
+                ],
+                dtype="Int64",
+            )
         else:
             clean[column] = values.where(values.notna(), None)
     return clean

@@ -1,18 +1,22 @@
 """Tidy a raw responses table before it meets the schema, recording every change made.
 
 Column names and labels that differ from an allowed one only in case or surrounding
-spaces (``Pre ``, ``MENTOR``) are normalised, each change reported as a warning. NA
-tokens become missing. Unknown columns are reported and left out; nothing else changes.
+spaces (``Pre ``, ``MENTOR``) are normalised, each change reported as a warning. A number
+written with a leading plus sign (``+4``) is read as Excel shows it (``4``), also with a
+warning. NA tokens become missing. Unknown columns are reported and left out; nothing
+else changes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
+from revmentor.core.numbers import without_plus_sign
 from revmentor.core.problems import Problem, shown_value
 
 MAX_LISTED_ROWS = 10
@@ -85,11 +89,15 @@ def normalise(
     sheet: str | None,
     known_columns: tuple[str, ...] | None = None,
     labels: dict[str, tuple[str, ...]] | None = None,
+    numeric_columns: Collection[str] | None = None,
 ) -> Normalised:
     """Return the tidied frame (text cells, ``None`` = missing) and the warnings made.
 
-    By default the columns and labels are the responses format's; a summary passes its own.
+    By default the columns, labels and numeric columns (the scores) are the responses
+    format's; a summary passes its own.
     """
+    if numeric_columns is None:
+        numeric_columns = instrument.domain_ids if known_columns is None else ()
     known = instrument.known_columns() if known_columns is None else known_columns
     frame, warnings = _normalise_header(frame, known, sheet)
     tokens = {token.strip().lower() for token in instrument.na_tokens}
@@ -100,8 +108,9 @@ def normalise(
         allowed = labels.get(column, ())
         folded = {level.lower(): level for level in allowed}
         cells = []
+        numeric = column in numeric_columns
         for row, cell in frame[column].items():
-            value = _tidy_cell(cell, tokens, allowed, folded)
+            value = _tidy_cell(cell, tokens, allowed, folded, numeric)
             if value is not None and cell != value:
                 changes[(column, str(cell), value)].append(int(row))
             cells.append(value)
@@ -122,13 +131,19 @@ def normalise(
 
 
 def _tidy_cell(
-    cell: str | None, tokens: set[str], allowed: tuple[str, ...], folded: dict[str, str]
+    cell: str | None,
+    tokens: set[str],
+    allowed: tuple[str, ...],
+    folded: dict[str, str],
+    numeric: bool = False,
 ) -> str | None:
     if cell is None:
         return None
     text = cell.strip()
     if text.lower() in tokens:
         return None
+    if numeric:
+        return without_plus_sign(text) or text
     if allowed and text not in allowed:
         return folded.get(text.lower(), text)
     return text

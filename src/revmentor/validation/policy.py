@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from revmentor.core.logs import StepFailure
+from revmentor.core.tables import read_exact_csv
 from revmentor.validation.report import ValidationReport
 
 STOP = "stop"
@@ -82,6 +83,39 @@ def stop_if_invalid(table: pd.DataFrame, policy: str, read_report) -> None:
     )
 
 
+def policy_check(table: pd.DataFrame, policy: str, read_report) -> str:
+    """The step between validation and the statistics: it runs once every site's report and
+    the overview are written. Under ``stop`` an invalid site fails it (and so the run);
+    otherwise its text records what the analyses go on with."""
+    stop_if_invalid(table, policy, read_report)
+    valid = table[table["status"] == "valid"]
+    excluded = table[table["included"] != "yes"]
+    lines = [
+        f"Policy for invalid sites (validation.on_invalid_site): {policy}.",
+        f"Sites valid: {len(valid)} of {len(table)}.",
+    ]
+    if excluded.empty:
+        lines.append("Every site goes on to the analyses.")
+    else:
+        lines.append("Excluded from every analysis:")
+        lines += [f"  {row.site_id}: {row.reason}" for row in excluded.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def current_sites_only(table: pd.DataFrame, site_ids: Sequence[str]) -> pd.DataFrame:
+    """The overview rows of the registry's sites, in registry order; a site missing from the
+    shards' tables is a workflow fault, never a silent gap."""
+    order = {site: index for index, site in enumerate(site_ids)}
+    missing = [site for site in site_ids if site not in set(table["site_id"])]
+    if missing:
+        raise StepFailure(
+            f"no validation result for site(s) {', '.join(missing)}: run the workflow again"
+        )
+    current = table[table["site_id"].isin(order)]
+    current = current.iloc[current["site_id"].map(order).argsort(kind="stable")]
+    return current.reset_index(drop=True)
+
+
 def json_path(report_markdown: str) -> str:
     return report_markdown[: -len(".md")] + ".json"
 
@@ -119,7 +153,7 @@ def usable_site(report: ValidationReport, report_path: str, policy: str) -> bool
 
 
 def read_overview(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    return read_exact_csv(path, sep="\t")
 
 
 def excluded_sites(overview_table: pd.DataFrame) -> dict[str, str]:

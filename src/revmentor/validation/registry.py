@@ -1,8 +1,15 @@
 """The site registry (config/sites.tsv): one row per hospital, checked before anything runs.
 
 A JSON schema checks each row; this module adds what a schema cannot express: empty
-cells, real calendar dates, duplicate ids, missing files, paths that leave ``data_root``
-and two sites sending the same file. Every problem names the sheet row and column.
+cells, real calendar dates, duplicate ids, ids the workflow or Windows reserve
+(:mod:`revmentor.core.site_ids`), names that are not one line of text, missing files, paths
+that leave ``data_root`` and two sites sending the same file. Every problem names the sheet
+row and column.
+
+The file is tab-separated text with spreadsheet quoting: a cell that holds a double quote,
+a tab or a line break is written in double quotes, each quote inside it doubled, as Excel
+saves it and as :func:`add_site` writes it. A quote that opens a cell but does not close it
+is an error, never silently dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +27,8 @@ from typing import Any
 from revmentor.core.config import schema_problems
 from revmentor.core.hashing import sha256_file
 from revmentor.core.problems import Problem, ProblemsError, shown_value
+from revmentor.core.site_ids import PRINTABLE_NAME, site_id_problem, site_name_problem, visible
+from revmentor.core.tables import CURRENT_UMASK
 from revmentor.validation.readers import decode_text
 
 REQUIRED_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
@@ -66,10 +76,7 @@ def read_registry(
             [Problem(None, None, "file_exists", f"{shown} does not exist", shown)],
         )
     rows = _read_rows(sheet, shown)
-    problems: list[Problem] = []
-    for number, record in rows:
-        problems += _row_problems(number, record, row_schema)
-    problems += _duplicate_id_problems(rows)
+    problems = _content_problems(rows, row_schema)
     paths: dict[int, str] = {}
     for number, record in rows:
         if record.get("data"):
@@ -86,6 +93,145 @@ def read_registry(
     return tuple(
         _site(number, record, paths[number], items_paths.get(number, "")) for number, record in rows
     )
+
+
+def _content_problems(
+    rows: list[tuple[int, dict[str, str]]], row_schema: Mapping[str, Any]
+) -> list[Problem]:
+    """Everything wrong with the cells themselves, before any file they name is looked at."""
+    problems: list[Problem] = []
+    for number, record in rows:
+        problems += _row_problems(number, record, row_schema)
+    return problems + _duplicate_id_problems(rows)
+
+
+def add_site(sheet: Path, values: Mapping[str, str], *, row_schema: Mapping[str, Any]) -> int:
+    """Append one site to the registry and return its row number.
+
+    Cells are quoted as a spreadsheet quotes them, so any name reads back as typed. The
+    new registry is written beside the old one and read back (every row checked as
+    :func:`read_registry` checks it, and the new row compared with ``values``) before it
+    replaces the old one in one step: a registry that would not read back is never saved.
+    The files a row names are not looked at: a new site has not sent its file yet.
+    """
+    shown = str(sheet)
+    content, header = _with_row(sheet, values, shown)
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    handle, staged = tempfile.mkstemp(dir=sheet.parent, prefix=f".{sheet.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        number = _check_new_row(Path(staged), shown, header, values, row_schema)
+        # mkstemp makes the file private: keep the registry's own permissions.
+        mode = sheet.stat().st_mode & 0o7777 if sheet.exists() else 0o666 & ~CURRENT_UMASK
+        os.chmod(staged, mode)
+        os.replace(staged, sheet)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
+    return number
+
+
+def _with_row(sheet: Path, values: Mapping[str, str], shown: str) -> tuple[bytes, list[str]]:
+    """The registry's bytes with the row appended (earlier bytes untouched, its own line
+    ends kept), and its header."""
+    old = sheet.read_bytes() if sheet.is_file() else b""
+    # A registry of blank lines only is started afresh: a blank row 1 would be no header.
+    old = old if old.strip() else b""
+    header = list(COLUMNS)
+    line_end = "\n"
+    if old:
+        text = decode_text(old, shown)
+        header = [cell.strip() for cell in _parse(text, shown)[0]]
+        line_end = "\r\n" if "\r\n" in text else "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator=line_end)
+    if not old:
+        writer.writerow(header)
+    writer.writerow([values.get(column, "") for column in header])
+    separator = b"" if not old or old.endswith(b"\n") else line_end.encode()
+    return old + separator + buffer.getvalue().encode("utf-8"), header
+
+
+def _check_new_row(
+    staged: Path,
+    shown: str,
+    header: list[str],
+    values: Mapping[str, str],
+    row_schema: Mapping[str, Any],
+) -> int:
+    """The staged registry's new row number, once every row reads back as it should."""
+    rows = _read_rows(staged, shown)
+    problems = _content_problems(rows, row_schema)
+    if problems:
+        raise ProblemsError(f"site registry {shown} is unchanged: it has problems", problems)
+    number, record = rows[-1]
+    expected = {
+        **dict.fromkeys(OPTIONAL_COLUMNS, ""),
+        **{column: values.get(column, "") for column in header},
+    }
+    different = [column for column in header if record.get(column) != expected[column]]
+    if different:
+        raise ProblemsError(
+            f"site registry {shown} is unchanged: the new row would not read back as given",
+            [
+                Problem(
+                    number,
+                    column,
+                    "reads_back",
+                    f"'{expected[column]}' would read back as '{record.get(column)}'",
+                    shown_value(expected[column]),
+                )
+                for column in different
+            ],
+        )
+    return number
+
+
+def registered_site_ids(sheet: Path) -> list[str]:
+    """The site ids already in the registry (none if it is missing or has no rows)."""
+    if not sheet.is_file() or not sheet.read_bytes().strip():
+        return []
+    records = _parse(decode_text(sheet.read_bytes(), str(sheet)), str(sheet))
+    header = [cell.strip() for cell in records[0]]
+    if "site_id" not in header:
+        return []
+    column = header.index("site_id")
+    return [record[column].strip() for record in records[1:] if len(record) > column]
+
+
+def _parse(text: str, shown: str) -> list[list[str]]:
+    """Every record of the tab-separated text; a quote left open is a problem naming its
+    row (as a spreadsheet numbers rows: each record is one row, blank lines included)."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=True)
+    first_line = 1
+    try:
+        for record in reader:
+            records.append(record)
+            first_line = reader.line_num + 1
+    except csv.Error:
+        row = len(records) + 1
+        # The reader counts lines as StringIO splits them (a lone CR ends a line too).
+        lines = io.StringIO(text, newline="").readlines()
+        line = lines[first_line - 1].rstrip("\r\n") if first_line <= len(lines) else ""
+        raise ProblemsError(
+            f"site registry {shown} has problems",
+            [
+                Problem(
+                    row,
+                    None,
+                    "quoted_cell",
+                    f'row {row} has a cell that opens with a double quote (") but does not '
+                    "close it just before the next tab or line end. A cell holding a quote is "
+                    'written in quotes with the quote doubled: """Foo"" Hospital" for the name '
+                    '"Foo" Hospital. Save the registry from a spreadsheet as tab-separated text, '
+                    "or add sites with 'revmentor new-site'",
+                    shown_value(visible(line)),
+                )
+            ],
+        ) from None
+    return records
 
 
 def _items_paths(
@@ -118,7 +264,7 @@ def _items_paths(
 
 def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
     text = decode_text(sheet.read_bytes(), shown)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    records = _parse(text, shown)
     if not records or not any(cell.strip() for cell in records[0]):
         raise ProblemsError(
             f"site registry {shown} is empty",
@@ -191,6 +337,26 @@ def _row_problems(number: int, record: dict[str, str], schema: Mapping[str, Any]
                 problem.check,
                 f"{problem.column} {problem.message}",
                 problem.value,
+            )
+        )
+    if "site_id" in present and not any(p.column == "site_id" for p in problems):
+        clash = site_id_problem(present["site_id"])
+        if clash:
+            check, reason = clash
+            problems.append(
+                Problem(
+                    number,
+                    "site_id",
+                    check,
+                    f"site_id '{present['site_id']}' is not allowed: {reason}",
+                    shown_value(present["site_id"]),
+                )
+            )
+    name_problem = site_name_problem(present.get("name", ""))
+    if name_problem:
+        problems.append(
+            Problem(
+                number, "name", PRINTABLE_NAME, name_problem, shown_value(visible(record["name"]))
             )
         )
     enrolled = present.get("enrolled")

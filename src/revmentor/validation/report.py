@@ -24,6 +24,9 @@ class ValidationReport:
     errors: tuple[Problem, ...] = field(default=())
     warnings: tuple[Problem, ...] = field(default=())
     sheet: str | None = None
+    #: A summary site's optional items file, and the SHA-256 of the bytes read from it.
+    items_file: str | None = None
+    items_sha256: str | None = None
 
     @property
     def status(self) -> str:
@@ -42,6 +45,11 @@ class ValidationReport:
             "file": self.file,
             "sheet": self.sheet,
             "sha256": self.sha256,
+            **(
+                {"items_file": self.items_file, "items_sha256": self.items_sha256}
+                if self.items_file
+                else {}
+            ),
             "n_rows": self.n_rows,
             "participants": dict(self.participants),
             "n_errors": len(self.errors),
@@ -66,6 +74,8 @@ class ValidationReport:
             errors=tuple(Problem(**p) for p in data["errors"]),
             warnings=tuple(Problem(**p) for p in data["warnings"]),
             sheet=data.get("sheet"),
+            items_file=data.get("items_file"),
+            items_sha256=data.get("items_sha256"),
         )
 
     @classmethod
@@ -73,10 +83,9 @@ class ValidationReport:
         return cls.from_dict(json.loads(text))
 
     def first_errors(self, limit: int = 5) -> list[str]:
-        return [
-            f"{p.where()}: {p.message} [{p.check}]"
-            for p in sorted(self.errors, key=sort_key)[:limit]
-        ]
+        """The first errors as logs and the console show them: no participant id or free
+        text, which this report's own files quote and the logs never do."""
+        return [p.log_line() for p in sorted(self.errors, key=sort_key)[:limit]]
 
     def to_markdown(self) -> str:
         participants = ", ".join(f"{role}: {n}" for role, n in self.participants.items())
@@ -87,6 +96,11 @@ class ValidationReport:
             f"- **Status:** {self.status.upper()}",
             f"- **File:** `{self.file}`" + (f", sheet `{self.sheet}`" if self.sheet else ""),
             f"- **SHA-256:** `{self.sha256}`",
+            *(
+                [f"- **Items file:** `{self.items_file}`, SHA-256 `{self.items_sha256}`"]
+                if self.items_file
+                else []
+            ),
             f"- **Format:** {self.format}",
             f"- **Data rows:** {self.n_rows}",
             f"- **Participants:** {participants or 'none recognised'}",

@@ -8,7 +8,6 @@ and a sentence that explains it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,9 +15,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from revmentor.core.instrument import SITE_COLUMN, Instrument
+from revmentor.core.numbers import whole_number, why_not_a_number
 from revmentor.core.problems import Problem, shown_value
 
-WHOLE_NUMBER = re.compile(r"-?\d+(\.0*)?")
 Describe = Callable[[object, pd.Series | None], str]
 
 
@@ -41,12 +40,21 @@ class SchemaSpec:
 
 def parse_score(text: object, low: int, high: int) -> int | None:
     """The integer a score cell holds, or ``None`` when it is not a whole number in range."""
-    if not WHOLE_NUMBER.fullmatch(str(text)):
+    number = whole_number(text)
+    if number is None or not low <= number <= high:
         return None
-    number = float(str(text))
-    if not low <= number <= high:
-        return None
-    return int(number)
+    return number
+
+
+def score_message(value: object, low: int, high: int) -> str:
+    """Why a score cell was refused, with the true reason when it only looks like a number."""
+    reason = why_not_a_number(value)
+    if reason is not None:
+        return f"'{value}' is not a whole number from {low} to {high}: {reason}"
+    return (
+        f"'{value}' is not a whole number from {low} to {high} "
+        "(leave the cell empty or write NA when a score is missing)"
+    )
 
 
 def _listing(levels: tuple[str, ...]) -> str:
@@ -64,13 +72,7 @@ def _column_rules(instrument: Instrument, site_id: str) -> dict[str, Rule]:
             "allowed_timepoint",
             lambda v, _: f"'{v}' is not a timepoint; allowed: {_listing(instrument.timepoints)}",
         ),
-        Rule(
-            "score_in_scale",
-            lambda v, _: (
-                f"'{v}' is not a whole number from {low} to {high} "
-                "(leave the cell empty or write NA when a score is missing)"
-            ),
-        ),
+        Rule("score_in_scale", lambda v, _: score_message(v, low, high)),
         Rule(
             "site_id_matches",
             lambda v, _: f"site_id '{v}' is not this site's id '{site_id}' in the registry",
@@ -158,8 +160,9 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     rules.append(
         Rule(
             "unique_participant_timepoint",
-            lambda v, row: (
-                f"participant '{v}' has more than one row at timepoint '{row['timepoint']}'"
+            lambda v, _: (
+                f"participant '{v}' has more than one row at the same timepoint; "
+                "keep one row per participant and timepoint"
             ),
             column="participant_id",
         )
@@ -173,9 +176,11 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     rules.append(
         Rule(
             "role_consistent",
-            lambda v, row: (
-                f"participant '{row['participant_id']}' is '{v}' here but has "
-                "another role in another row; a participant keeps one role"
+            # Only this cell's value is quoted: the participant's id is another cell,
+            # which a log line could not withhold.
+            lambda v, _: (
+                f"the role here is '{v}' but this participant has another role in "
+                "another row; a participant keeps one role"
             ),
             column="role",
         )
@@ -185,9 +190,9 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
         rules.append(
             Rule(
                 f"{item.id}_only_at_{item.timepoint}",
-                lambda v, row, item=item: (
+                lambda v, _, item=item: (
                     f"'{item.id}' is asked at '{item.timepoint}' only, "
-                    f"but this row is at '{row['timepoint']}' (value '{v}')"
+                    f"but this row is at another timepoint (value '{v}'); leave it empty here"
                 ),
                 column=item.id,
             )
@@ -197,9 +202,9 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
         rules.append(
             Rule(
                 f"{demographic}_consistent",
-                lambda v, row, name=demographic: (
-                    f"participant '{row['participant_id']}' has "
-                    f"{name} '{v}' here but a different {name} in another row"
+                lambda v, _, name=demographic: (
+                    f"{name} is '{v}' here but this participant has a different "
+                    f"{name} in another row"
                 ),
                 column=demographic,
             )

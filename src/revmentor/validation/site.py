@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,9 @@ import pandas as pd
 
 from revmentor.core.hashing import sha256_file
 from revmentor.core.instrument import Instrument
-from revmentor.core.problems import Problem, ProblemsError
+from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
-from revmentor.validation.readers import read_table
+from revmentor.validation.readers import DEFAULT_LIMITS, ReadLimits, read_table
 from revmentor.validation.report import ValidationReport
 from revmentor.validation.responses import validate_responses
 from revmentor.validation.site_items import validate_items
@@ -24,7 +25,10 @@ SUMMARY = "summary"
 
 
 def validate_site(
-    path: Path, site: Mapping[str, str], instrument: Instrument
+    path: Path,
+    site: Mapping[str, str],
+    instrument: Instrument,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[ValidationReport, pd.DataFrame | None]:
     """Read and check a site's file; the clean table is ``None`` when the site is invalid.
 
@@ -32,15 +36,17 @@ def validate_site(
     """
     if site["format"] != RESPONSES:
         raise ValueError(f"format {site['format']!r} is validated elsewhere")
+    analysed = sha256_file(path)
     report_fields = {
         "site_id": site["site_id"],
         "name": site["name"],
         "format": site["format"],
         "file": site["file"],
-        "sha256": sha256_file(path),
+        "sha256": analysed,
     }
     try:
-        raw = read_table(path, site["file"], instrument.known_columns())
+        raw = read_table(path, site["file"], instrument.known_columns(), limits)
+        check_unchanged_while_read(path, site["file"], analysed)
     except ProblemsError as unreadable:
         empty = {role: 0 for role in instrument.roles}
         return ValidationReport(
@@ -69,10 +75,26 @@ def summary_participants(summary: pd.DataFrame | None, instrument: Instrument) -
     return counts
 
 
-def _read_checked(path: Path, shown: str, columns, check, instrument, site_id):
+def check_unchanged_while_read(path: Path, shown: str, analysed: str) -> None:
+    """The report's SHA-256 names the bytes that were analysed (the audit manifest records
+    it): a file written to while it was read has no such hash, so it is refused."""
+    if sha256_file(path) != analysed:
+        message = (
+            "the file changed while it was being read (it was being saved or copied "
+            "during the run); let the copy finish, then run the workflow again"
+        )
+        raise ProblemsError(
+            f"{shown}: {message}", [Problem(None, None, "changed_while_read", message)]
+        )
+
+
+def _read_checked(
+    path: Path, shown: str, analysed: str, columns, check, instrument, site_id, limits
+):
     """(table or None, errors, warnings, data rows, sheet) for one file of a summary site."""
     try:
-        raw = read_table(path, shown, columns)
+        raw = read_table(path, shown, columns, limits)
+        check_unchanged_while_read(path, shown, analysed)
     except ProblemsError as unreadable:
         return None, list(unreadable.problems), [], 0, None
     table, errors, warnings = check(raw, instrument, site_id)
@@ -84,7 +106,11 @@ def _in_file(problems: list[Problem], shown: str) -> tuple[Problem, ...]:
 
 
 def validate_summary_site(
-    path: Path, items_path: Path | None, site: Mapping[str, str], instrument: Instrument
+    path: Path,
+    items_path: Path | None,
+    site: Mapping[str, str],
+    instrument: Instrument,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None]:
     """Check a summary-only site's summary (and its optional items file).
 
@@ -92,14 +118,31 @@ def validate_summary_site(
     is invalid; the items are an empty table when the site sent none).
     """
     site_id = site["site_id"]
+    analysed = sha256_file(path)
     summary, errors, warnings, n_rows, sheet = _read_checked(
-        path, site["file"], SUMMARY_COLUMNS, validate_summary, instrument, site_id
+        path,
+        site["file"],
+        analysed,
+        SUMMARY_COLUMNS,
+        validate_summary,
+        instrument,
+        site_id,
+        limits,
     )
     items = pd.DataFrame(columns=list(ITEMS_COLUMNS))
+    items_analysed = None
     if items_path is not None:
         shown = site["items_file"]
+        items_analysed = sha256_file(items_path)
         items, item_errors, item_warnings, _, _ = _read_checked(
-            items_path, shown, ITEMS_COLUMNS, validate_items, instrument, site_id
+            items_path,
+            shown,
+            items_analysed,
+            ITEMS_COLUMNS,
+            validate_items,
+            instrument,
+            site_id,
+            limits,
         )
         errors = [*errors, *_in_file(item_errors, shown)]
         warnings = [*warnings, *_in_file(item_warnings, shown)]
@@ -108,12 +151,14 @@ def validate_summary_site(
         name=site["name"],
         format=site["format"],
         file=site["file"],
-        sha256=sha256_file(path),
+        sha256=analysed,
         n_rows=n_rows,
         participants=summary_participants(summary, instrument),
         errors=tuple(errors),
         warnings=tuple(warnings),
         sheet=sheet,
+        items_file=site["items_file"] if items_path is not None else None,
+        items_sha256=items_analysed,
     )
     if errors:
         return report, None, None
@@ -129,16 +174,89 @@ class ValidatedSite:
     clean: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
     items: pd.DataFrame | None = None
+    #: Where validation broke off, for the log (no cell values): set only when the checks
+    #: themselves failed, and the report then says so.
+    fault: str | None = None
 
 
-def validate(site: Mapping[str, str], instrument: Instrument) -> ValidatedSite:
+def validate(
+    site: Mapping[str, str], instrument: Instrument, limits: ReadLimits = DEFAULT_LIMITS
+) -> ValidatedSite:
     """Validate a registered site of either format. ``site`` holds the registry values
-    (site_id, name, format, file, items_file)."""
+    (site_id, name, format, file, items_file).
+
+    Whatever is wrong with the site's file, the result is the site's own report: a failure
+    that no check foresaw becomes a whole-file error (check ``validation_failed``) instead
+    of an exception, so that one site's file never stops the other sites of its shard.
+    """
+    try:
+        return _validate(site, instrument, limits)
+    except ProblemsError as problems:
+        return ValidatedSite(_whole_file_report(site, instrument, problems.problems))
+    except Exception as failure:  # any failure belongs in the site's report
+        # The reason doubles as the value, so that a log line withholds it: a library's
+        # message may quote a cell.
+        reason = _failure_reason(failure)
+        problem = Problem(
+            None, None, VALIDATION_FAILED, _failure_message(failure), shown_value(reason)
+        )
+        return ValidatedSite(
+            _whole_file_report(site, instrument, [problem]), fault=_fault_location(failure)
+        )
+
+
+VALIDATION_FAILED = "validation_failed"
+MAX_REASON_CHARS = 300
+
+
+def _failure_reason(failure: Exception) -> str:
+    return " ".join(str(failure).split())[:MAX_REASON_CHARS] or "no reason given"
+
+
+def _failure_message(failure: Exception) -> str:
+    reason = _failure_reason(failure)
+    return (
+        f"the file could not be checked ({type(failure).__name__}: {reason}); check that it "
+        "opens in a spreadsheet and follows the template, and if it does, send this report "
+        "to the coordinating centre"
+    )
+
+
+def _fault_location(failure: Exception) -> str:
+    """The exception's type and innermost frame: enough to find the fault, and no value
+    from the file (logs leave the coordinating centre's control less carefully)."""
+    frames = traceback.extract_tb(failure.__traceback__)
+    if not frames:
+        return type(failure).__name__
+    last = frames[-1]
+    return f"{type(failure).__name__} at {Path(last.filename).name}:{last.lineno} in {last.name}"
+
+
+def _whole_file_report(
+    site: Mapping[str, str], instrument: Instrument, problems: list[Problem]
+) -> ValidationReport:
+    try:
+        digest = sha256_file(Path(site["file"]))
+    except OSError:
+        digest = ""  # nothing was analysed, and the file cannot be hashed either
+    return ValidationReport(
+        site_id=site["site_id"],
+        name=site["name"],
+        format=site["format"],
+        file=site["file"],
+        sha256=digest,
+        n_rows=0,
+        participants={role: 0 for role in instrument.roles},
+        errors=tuple(problems),
+    )
+
+
+def _validate(site: Mapping[str, str], instrument: Instrument, limits: ReadLimits) -> ValidatedSite:
     if site["format"] == SUMMARY:
         items = Path(site["items_file"]) if site.get("items_file") else None
         report, summary, item_table = validate_summary_site(
-            Path(site["file"]), items, site, instrument
+            Path(site["file"]), items, site, instrument, limits
         )
         return ValidatedSite(report, summary=summary, items=item_table)
-    report, clean = validate_site(Path(site["file"]), site, instrument)
+    report, clean = validate_site(Path(site["file"]), site, instrument, limits)
     return ValidatedSite(report, clean=clean)

@@ -13,8 +13,7 @@ from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
 from revmentor.validation.schemas import Rule, SchemaSpec, failure_problems
 from revmentor.validation.summary import (
-    NUMERIC_RULES,
-    numeric_check,
+    numeric_column,
     parsed_records,
     phrases_check,
     row_values,
@@ -41,7 +40,11 @@ def _known_row(instrument: Instrument):
     def check(frame: pd.DataFrame) -> pd.Series:
         if not {"kind", "item"} <= set(frame.columns):
             return pd.Series(True, index=frame.index)
-        level = frame["level"] if "level" in frame.columns else pd.Series(None, frame.index)
+        level = (
+            frame["level"]
+            if "level" in frame.columns
+            else pd.Series(None, frame.index, dtype=object)
+        )
         keys = zip(frame["kind"], frame["item"], level.fillna(""), strict=True)
         return pd.Series([key in allowed for key in keys], index=frame.index)
 
@@ -81,10 +84,8 @@ def items_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
         ),
         "known_item_row": Rule(
             "known_item_row",
-            lambda v, row: (
-                f"item '{v}' with kind '{row['kind']}' and level "
-                f"'{row.get('level') or ''}' is not in the instrument"
-            ),
+            # The kind and level are other cells, which a log line could not withhold.
+            lambda v, _: f"item '{v}' with this row's kind and level is not in the instrument",
             column="item",
         ),
         "count_within_answered": Rule(
@@ -100,9 +101,7 @@ def items_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
         if column in columns:
             continue
         name = "probability" if column in PROPORTIONS else "whole_number_at_least_0"
-        accept, words = NUMERIC_RULES[name]
-        columns[column] = pa.Column(None, numeric_check(name, accept), **optional)
-        rules[name] = Rule(name, lambda v, _, w=words: f"'{v}' is not {w}")
+        columns[column], rules[name] = numeric_column(name, **optional)
     checks = [
         pa.Check(_known_row(instrument), name="known_item_row"),
         pa.Check(lambda f: _counts_consistent(f), name="count_within_answered"),
@@ -116,7 +115,8 @@ def validate_items(
 ) -> tuple[pd.DataFrame | None, list[Problem], list[Problem]]:
     """Check a summary site's items file; return (typed items or None, errors, warnings)."""
     labels = {"role": instrument.roles, "kind": fmt.ITEM_KINDS}
-    tidy = normalise(raw.to_frame(), instrument, raw.sheet, fmt.ITEMS_COLUMNS, labels)
+    numeric = [column for column in fmt.ITEMS_COLUMNS if column not in fmt.ITEMS_TEXT_COLUMNS]
+    tidy = normalise(raw.to_frame(), instrument, raw.sheet, fmt.ITEMS_COLUMNS, labels, numeric)
     warnings = [*raw.warnings, *tidy.warnings]
     spec = items_schema(instrument, site_id)
     try:

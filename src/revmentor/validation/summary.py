@@ -18,11 +18,18 @@ import pandera.pandas as pa
 
 from revmentor.core import summary_format as fmt
 from revmentor.core.instrument import Instrument
+from revmentor.core.numbers import MAX_COUNT, why_not_a_number
 from revmentor.core.problems import Problem
 from revmentor.core.tables import typed_frame
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
 from revmentor.validation.schemas import Rule, SchemaSpec, failure_problems
+from revmentor.validation.summary_plausible import (
+    as_number,
+    outcome_bounds,
+    plausibility_checks,
+    row_values,
+)
 
 PROBABILITIES = ("wilcoxon_p", "wilcoxon_p_exact", "sign_test_p", "t_p", "p_holm", "p_bh")
 CORRELATIONS = ("r_prepost", "rank_biserial")
@@ -37,23 +44,21 @@ WITHIN_SCALE = (
     "mean_pre",
     "mean_post",
 )
-CHANGES = ("mean_diff", "hl_estimate", "hl_ci_low", "hl_ci_high", "t_ci_low", "t_ci_high")
+# Means and Hodges-Lehmann values of differences lie within the differences' range. The
+# t-interval does not: mean ± t·SD/√n is wider than the scale at small n (n = 3 pairs of
+# 1 -> 5, 5 -> 1, 1 -> 5 give -10.1 to 12.8 on a 1-5 scale), so it is only checked to hold
+# the mean.
+CHANGES = ("mean_diff", "hl_estimate", "hl_ci_low", "hl_ci_high")
 ORDERED = (
     ("q1_pre", "median_pre"),
     ("median_pre", "q3_pre"),
     ("q1_post", "median_post"),
     ("median_post", "q3_post"),
     ("t_ci_low", "t_ci_high"),
+    ("t_ci_low", "mean_diff"),
+    ("mean_diff", "t_ci_high"),
     ("hl_ci_low", "hl_ci_high"),
 )
-
-
-def as_number(cell: object) -> float | None:
-    try:
-        value = float(str(cell))
-    except ValueError:
-        return None
-    return value if np.isfinite(value) else None
 
 
 def numeric_check(name: str, accept: Callable[[float], bool]) -> pa.Check:
@@ -65,7 +70,7 @@ def numeric_check(name: str, accept: Callable[[float], bool]) -> pa.Check:
 
 
 def _whole(minimum: int) -> Callable[[float], bool]:
-    return lambda value: value.is_integer() and value >= minimum
+    return lambda value: value.is_integer() and minimum <= value <= MAX_COUNT
 
 
 NUMERIC_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
@@ -77,6 +82,24 @@ NUMERIC_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
     "positive": (lambda v: v > 0, "a number above 0"),
     "number": (lambda v: True, "a finite number"),
 }
+
+
+def number_refused(value: object, rule_name: str) -> str:
+    """Why a cell is not the number its column needs, with the true reason when it only
+    looks like a number to Python, or is too large a count."""
+    words = NUMERIC_RULES[rule_name][1]
+    reason = why_not_a_number(value)
+    number = as_number(value)
+    if reason is None and rule_name.startswith("whole_number") and number and number > MAX_COUNT:
+        reason = f"it is more than {MAX_COUNT}, the largest count the workflow holds exactly"
+    return f"'{value}' is not {words}" + (f": {reason}" if reason else "")
+
+
+def numeric_column(name: str, **options: bool) -> tuple[pa.Column, Rule]:
+    """A numeric column of rule ``name`` and the words that explain its failures."""
+    accept = NUMERIC_RULES[name][0]
+    column = pa.Column(None, numeric_check(name, accept), **options)
+    return column, Rule(name, lambda v, _: number_refused(v, name))
 
 
 def numeric_rule(column: str) -> str:
@@ -133,26 +156,40 @@ def _text_columns(instrument: Instrument, site_id: str) -> dict[str, pa.Column]:
     }
 
 
-def row_values(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index)
-    return frame[column].map(as_number).astype(float)
-
-
 def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     """Consistency across the columns of a row, each reported on one named column."""
     checks, rules = [], []
 
-    def add(name: str, column: str, test: Callable[[pd.DataFrame], pd.Series], words: str):
+    def add(
+        name: str,
+        column: str,
+        test: Callable[[pd.DataFrame], pd.Series],
+        words: str | Callable[[pd.Series | None], str],
+    ):
         checks.append(pa.Check(lambda f: test(f).fillna(True).astype(bool), name=name))
-        rules.append(Rule(name, lambda v, row, w=words: f"'{v}' {w}", column=column))
+        rules.append(
+            Rule(
+                name,
+                lambda v, row, w=words: f"'{v}' " + (w(row) if callable(w) else w),
+                column=column,
+            )
+        )
 
     def bounds(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        outcome = frame["outcome"] if "outcome" in frame.columns else pd.Series("", frame.index)
-        ranges = [instrument.outcome_range(str(o)) for o in outcome]
+        return outcome_bounds(frame, instrument)
+
+    def scale_words(row: pd.Series | None) -> str:
+        outcome = "" if row is None else str(row.get("outcome"))
+        low, high = instrument.outcome_range(outcome)
+        return f"lies outside the possible scores of '{outcome}', {low} to {high}"
+
+    def change_words(row: pd.Series | None) -> str:
+        outcome = "" if row is None else str(row.get("outcome"))
+        low, high = instrument.outcome_range(outcome)
+        width = high - low
         return (
-            pd.Series([r[0] for r in ranges], frame.index, dtype=float),
-            pd.Series([r[1] for r in ranges], frame.index, dtype=float),
+            f"is a larger change than '{outcome}' allows: its scores lie from {low} to "
+            f"{high}, so a change lies from -{width} to {width}"
         )
 
     for column in WITHIN_SCALE:
@@ -160,14 +197,14 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
             f"{column}_within_scale",
             column,
             lambda f, c=column: _within(row_values(f, c), *bounds(f)),
-            "lies outside the outcome's possible range",
+            scale_words,
         )
     for column in CHANGES:
         add(
             f"{column}_within_range",
             column,
             lambda f, c=column: _within_change(row_values(f, c), *bounds(f)),
-            "is a larger change than the outcome's range allows",
+            change_words,
         )
     for low, high in ORDERED:
         add(
@@ -268,14 +305,14 @@ def summary_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
         if column in columns:
             continue
         name = numeric_rule(column)
-        accept, words = NUMERIC_RULES[name]
         required = column in fmt.POOLING_MINIMUM
-        columns[column] = pa.Column(
-            None, numeric_check(name, accept), nullable=not required, required=required
+        columns[column], rules[name] = numeric_column(
+            name, nullable=not required, required=required
         )
-        rules[name] = Rule(name, lambda v, _, w=words: f"'{v}' is not {w}")
     checks, frame_rules = _frame_checks(instrument)
-    rules.update({rule.name: rule for rule in frame_rules})
+    plausible, plausible_rules = plausibility_checks(instrument)
+    checks += plausible
+    rules.update({rule.name: rule for rule in (*frame_rules, *plausible_rules)})
     return SchemaSpec(pa.DataFrameSchema(columns, checks=checks), rules)
 
 
@@ -311,7 +348,8 @@ def validate_summary(
     errors = participant_level_problems(frame, instrument, raw.sheet)
     frame = frame.drop(columns=[p.column for p in errors])
     labels = {"role": instrument.roles, "outcome": instrument.outcomes}
-    tidy = normalise(frame, instrument, raw.sheet, fmt.SUMMARY_COLUMNS, labels)
+    numeric = [column for column in fmt.SUMMARY_COLUMNS if column not in fmt.TEXT_COLUMNS]
+    tidy = normalise(frame, instrument, raw.sheet, fmt.SUMMARY_COLUMNS, labels, numeric)
     spec = summary_schema(instrument, site_id)
     try:
         spec.schema.validate(tidy.frame, lazy=True)

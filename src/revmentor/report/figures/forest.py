@@ -37,7 +37,11 @@ METHOD_NAMES = {
     "REML": "REML",
     "PM": "Paule\u2013Mandel",
 }
-TEST_NAMES = {"z": "z test", "hksj": "Knapp\u2013Hartung"}
+TEST_NAMES = {
+    "z": "z test",
+    "hksj": "Knapp\u2013Hartung",
+    "adhoc": "Knapp\u2013Hartung, ad hoc (never narrower than z)",
+}
 SITE_COLOUR = "#404040"
 POOLED_COLOUR = "#2166ac"
 REFERENCE_COLOUR = "#d95f02"

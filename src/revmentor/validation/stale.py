@@ -1,0 +1,64 @@
+"""Outputs left by sites that are no longer in the registry. Left in place, an earlier
+run's report (or a withdrawn site's participant-level clean table) would look current."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+SITE_PLACEHOLDER = "{site}"
+
+
+def pattern_regex(pattern: str, site_id_pattern: str) -> re.Pattern[str]:
+    before, after = pattern.split(SITE_PLACEHOLDER)
+    return re.compile(re.escape(before) + f"({site_id_pattern})" + re.escape(after))
+
+
+def stale_site_files(
+    root: Path,
+    patterns: Sequence[str],
+    current_sites: Collection[str],
+    keep: Collection[str],
+    site_id_pattern: str,
+) -> dict[str, list[str]]:
+    """Files under ``root`` that match a per-site output ``pattern`` (such as
+    ``results/validation/{site}.json``) for a site id not in ``current_sites``, by site.
+    ``keep`` names workflow files that happen to match a pattern (the overview)."""
+    stale: dict[str, list[str]] = {}
+    for pattern in patterns:
+        matcher = pattern_regex(pattern, site_id_pattern)
+        for path in sorted(root.glob(pattern.replace(SITE_PLACEHOLDER, "*"))):
+            name = path.relative_to(root).as_posix()
+            match = matcher.fullmatch(name)
+            if (
+                match
+                and path.is_file()
+                and match.group(1) not in current_sites
+                and name not in keep
+            ):
+                stale.setdefault(match.group(1), []).append(name)
+    return dict(sorted(stale.items()))
+
+
+def remove_stale_site_files(root: Path, stale: dict[str, list[str]]) -> None:
+    """Delete the files, then any folder of a site's own left empty (``results/sites/<id>/``)."""
+    folders = set()
+    for site_id, names in stale.items():
+        for name in names:
+            path = root / name
+            path.unlink(missing_ok=True)
+            if path.parent.name == site_id:
+                folders.add(path.parent)
+    for folder in sorted(folders):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def stale_message(stale: dict[str, list[str]], registry: str) -> str:
+    lines = [
+        f"removed the outputs of {len(stale)} site(s) no longer in the registry ({registry}), "
+        "so that no earlier report is taken for a current one:"
+    ]
+    lines += [f"  {site_id}: {', '.join(names)}" for site_id, names in stale.items()]
+    return "\n".join(lines)
