@@ -5,7 +5,6 @@ the ``mem_mb`` their rules declare (issue 10)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -151,20 +150,22 @@ def declared_mem_mb(rule_file: str) -> int:
 
 
 def peak_rss_mb(script: str, *args: str, folder: Path) -> float:
-    """Run ``script`` in a fresh Python and return the child's own peak RSS (``wait4``'s
-    rusage, so no other child of the test run counts)."""
-    with open(folder / "job.out", "wb") as out, open(folder / "job.err", "wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(script), *args],
-            cwd=REPO,
-            stdout=out,
-            stderr=err,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    assert process.returncode == 0, (folder / "job.err").read_text("utf-8")
-    assert (folder / "job.out").read_text("utf-8").strip() == "done"
-    return usage.ru_maxrss / 1024  # Linux reports kB
+    """Run ``script`` in a fresh Python and return its own peak RSS, which the script prints
+    last (see tests/memory_probe.py for why not ``wait4``'s rusage)."""
+    job = textwrap.dedent(script) + PRINT_PEAK
+    completed = subprocess.run(
+        [sys.executable, "-c", job, *args], cwd=REPO, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
+    done, peak = completed.stdout.split()
+    assert done == "done"
+    return float(peak)
+
+
+PRINT_PEAK = """
+from tests.memory_probe import own_peak_mb
+print(own_peak_mb())
+"""
 
 
 STATS_JOB = """

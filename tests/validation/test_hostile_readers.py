@@ -579,19 +579,20 @@ def test_an_xlsx_over_max_uncompressed_mb_is_refused_from_its_zip_directory(tmp_
 
 REFUSE = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     from pathlib import Path
     from revmentor.core.config import load_config
     from revmentor.core.instrument import Instrument
     from revmentor.validation.readers import ReadLimits
     from revmentor.validation.site import validate_site
+    from tests.memory_probe import own_peak_mb
 
     path, repo, uncompressed = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     config = load_config(repo / "config/config.yaml", repo / "workflow/schemas/config.schema.yaml")
     limits = ReadLimits.from_config({**config["validation"], "max_uncompressed_mb": uncompressed})
     site = {"site_id": "leeds", "name": "Leeds", "format": "responses", "file": path.name}
     report, clean = validate_site(path, site, Instrument.from_config(config["instrument"]), limits)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = own_peak_mb()
     errors = [error.to_dict() for error in report.errors]
     print(json.dumps({"errors": errors, "peak_mb": peak_mb, "clean": clean is not None}))
     """
