@@ -640,6 +640,7 @@ def test_a_3m_row_zip_bomb_is_refused_in_bounded_memory(zip_bomb, uncompressed, 
     assert zip_bomb.stat().st_size < DEFAULT_LIMITS.max_file_bytes  # the other limits act
     result = subprocess.run(
         [sys.executable, "-c", REFUSE, str(zip_bomb), str(REPO), str(uncompressed)],
+        cwd=REPO,  # the child imports tests.memory_probe
         capture_output=True,
         text=True,
         check=True,
@@ -660,6 +661,7 @@ def test_a_shared_string_bomb_is_refused_quickly_in_bounded_memory(tmp_path):
     with_shared_strings(path, 4_000_000)
     result = subprocess.run(
         [sys.executable, "-c", REFUSE, str(path), str(REPO), "100"],
+        cwd=REPO,  # the child imports tests.memory_probe
         capture_output=True,
         text=True,
         check=True,
