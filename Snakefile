@@ -18,6 +18,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/site_stats.smk"
 include: "workflow/rules/pool.smk"
+include: "workflow/rules/replication.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/audit.smk"
 

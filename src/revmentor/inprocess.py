@@ -28,6 +28,9 @@ from revmentor.pooling.consortium import (
 from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.pooling.ipd import ipd_table
 from revmentor.pooling.items import pooled_items
+from revmentor.replication.settings import sesoi_by_outcome
+from revmentor.replication.table import plan_from as replication_plan
+from revmentor.replication.table import replication_tables
 from revmentor.report.assemble import all_tables, settings_from
 from revmentor.stats.distributions import change_table
 from revmentor.steps import site_tables
@@ -121,6 +124,17 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
     }
     frames["pooled_items"] = pooled_items(
         frames["site_items"], plan.roles, plan.sites, results.excluded, plan.level
+    )
+    frames["criteria"], frames["verdicts"] = replication_tables(
+        meta,
+        replication_plan(
+            plan.roles,
+            plan.outcomes,
+            config["original_study"],
+            config["pooling"],
+            config["report"]["alpha"],
+            sesoi_by_outcome(instrument, config.get("replication", {})),
+        ),
     )
     settings = settings_from(
         {

@@ -16,7 +16,7 @@ from revmentor.simulate.model import SiteDesign
 from revmentor.validation.registry import Site
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
-TABLES = ("replication", "sites", "participants", "items")
+TABLES = ("replication", "replication_matrix", "sites", "participants", "items")
 SEED = 7
 SITES = (
     SimulatedSite(

@@ -20,6 +20,7 @@ from revmentor.core.sharding import group_by_shard
 from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
 from revmentor.report.figure_plan import forest_stems, likert_stems
+from revmentor.replication.settings import check_replication_config, sesoi_by_outcome
 from revmentor.validation.registry import read_registry
 
 SITE_ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,63}"
@@ -31,6 +32,15 @@ CAPTIONS = Path(workflow.basedir) / "workflow/report"
 def load_instrument():
     try:
         return Instrument.from_config(config["instrument"])
+    except ProblemsError as problem:
+        raise WorkflowError(problem.describe(limit=50)) from None
+
+
+def check_replication():
+    try:
+        check_replication_config(
+            config["original_study"], config["replication"], INSTRUMENT
+        )
     except ProblemsError as problem:
         raise WorkflowError(problem.describe(limit=50)) from None
 
@@ -66,6 +76,7 @@ def check_results_folder():
 
 
 INSTRUMENT = load_instrument()
+check_replication()
 SITES = load_sites()
 check_results_folder()
 SITE_IDS = list(SITES)
@@ -243,6 +254,8 @@ CONSORTIUM_OUTPUTS = [
             "items",
             "ipd_model",
             "descriptives",
+            "replication_criteria",
+            "replication_verdicts",
         )
     ),
     "results/report/config_used.yaml",
@@ -310,6 +323,7 @@ def all_outputs():
         "results/pooled/meta_analysis.csv",
         "results/pooled/items.csv",
         "results/pooled/ipd_model.csv",
+        "results/pooled/replication_criteria.csv",
         *report_table_files(),
         *report_figure_files("forest"),
         *report_figure_files("likert"),

@@ -13,6 +13,8 @@ rule report_tables:
         combined="results/pooled/combined_tests.csv",
         descriptives="results/pooled/descriptives.csv",
         pooled_items="results/pooled/items.csv",
+        criteria="results/pooled/replication_criteria.csv",
+        verdicts="results/pooled/replication_verdicts.csv",
         summaries=consortium_tables("summary"),
         site_items=consortium_tables("items"),
         demographics=consortium_tables("demographics"),

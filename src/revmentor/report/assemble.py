@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from revmentor.replication.original import original_results
 from revmentor.report import tables
-from revmentor.report.verdicts import original_results
 
 P_COLUMNS = ("p", "original_p", "stratified_wilcoxon_p", "wilcoxon_p", "paired_p")
 
@@ -21,6 +21,8 @@ class Table:
     title: str
     notes: tuple[str, ...] = ()
     decimals: Mapping[str, int] = field(default_factory=dict)
+    # Per column, one text per row: shown on hover in the HTML table.
+    hover: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,59 @@ def primary_text(pooling: Mapping[str, Any]) -> str:
     return f"Primary analysis: {pooling['measure']}, {pooling['method']}, {test}."
 
 
+CRITERIA_NOTE = (
+    "Criteria (docs/codebook.md): \u2713 met, \u2717 not met, \u2013 cannot be assessed (the "
+    "reason says why), each with its number: significance, the pooled p (met when below alpha "
+    "in the original's direction); prediction_interval, the original's distance from the "
+    "pooled estimate in SDs of a new study of the original's precision, sqrt(tau2 + se2 + "
+    "se_o2) (met when within t(k - 2)); sceptical_p, Held's golden one-sided sceptical p (met "
+    "at or below alpha/2); p_orig, the probability of an original as extreme under the "
+    "replication distribution (met at or above alpha); small_telescopes, the upper 90% limit "
+    "of the pooled standardised change in the original's direction (not met below d33, the "
+    "effect the original had 33% power to detect); equivalence, the TOST p against +/- the "
+    "smallest effect size of interest (for an outcome the original found null, met when "
+    "below alpha; otherwise not met when below alpha)."
+)
+
+
+def verdict_note(alpha: float) -> str:
+    return (
+        f"Verdicts at alpha = {alpha}: replicated, not replicated, contradicted (the original "
+        "found no significant change, the consortium a significant one beyond the smallest "
+        "effect of interest) or inconclusive; verdict_reason names the criteria that decided "
+        "it. The rule is in docs/codebook.md."
+    )
+
+
 def replication(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
     frame = tables.replication_table(
         frames["meta"],
         frames["weights"],
         frames["combined"],
         frames["descriptives"],
+        frames["criteria"],
+        frames["verdicts"],
         settings.original_study,
-        settings.alpha,
     )
     notes = (
         primary_text(settings.pooling),
-        "Original: Raju et al., BMJ Open 2022 (medians; Wilcoxon p as SPSS prints it). "
-        "Pooled medians: all paired participants of participant-level sites.",
-        f"Verdicts at alpha = {settings.alpha}: significant in the original direction (OSC "
-        "2015, Many Labs); original change inside the 95% prediction interval (Patil, Peng & "
-        "Leek 2016); overall rule in docs/codebook.md.",
+        "Original: Raju et al., BMJ Open 2022 (medians; Wilcoxon p as SPSS prints it); "
+        "original_change is its estimate in scale points (median after minus median before "
+        "unless an estimate is given). Pooled medians: all paired participants of "
+        "participant-level sites. pi_low and pi_high: the 95% prediction interval for a new "
+        "site's true change.",
+        CRITERIA_NOTE,
+        verdict_note(settings.alpha),
     )
     return Table(frame, "Replication: the original study beside the pooled result", notes)
+
+
+def replication_matrix(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    frame, hover = tables.matrix_table(
+        frames["criteria"], frames["verdicts"], settings.roles, settings.outcomes
+    )
+    notes = (primary_text(settings.pooling), CRITERIA_NOTE, verdict_note(settings.alpha))
+    return Table(frame, "Did it replicate? The criteria side by side", notes, hover=hover)
 
 
 def sites(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
@@ -128,6 +165,7 @@ def items(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
 def all_tables(frames: Mapping[str, pd.DataFrame], settings: Settings) -> dict[str, Table]:
     return {
         "replication": replication(frames, settings),
+        "replication_matrix": replication_matrix(frames, settings),
         "sites": sites(frames, settings),
         "participants": participants(frames, settings),
         "items": items(frames, settings),
@@ -152,7 +190,7 @@ def headline_outcomes(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
-TABLE_NAMES = ("replication", "sites", "participants", "items")
+TABLE_NAMES = ("replication", "replication_matrix", "sites", "participants", "items")
 
 
 def settings_from(values: Mapping[str, Any]) -> Settings:

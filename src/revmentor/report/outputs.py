@@ -18,6 +18,7 @@ def write_table(
     notes: Sequence[str] = (),
     decimals: Mapping[str, int] | None = None,
     p_columns: Sequence[str] = (),
+    hover: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Path]:
     """``stem``.csv, .md and .html; text cells are neutralised against spreadsheet formulas."""
     stem = Path(stem)
@@ -25,5 +26,5 @@ def write_table(
     paths = [stem.with_suffix(suffix) for suffix in (".csv", ".md", ".html")]
     write_text(paths[0], csv_text(frame, for_people=True))
     write_text(paths[1], markdown_table(shown, title, notes))
-    write_text(paths[2], html_table(shown, title, notes))
+    write_text(paths[2], html_table(shown, title, notes, hover))
     return paths

@@ -73,11 +73,29 @@ STYLE = (
 )
 
 
-def html_table(shown: pd.DataFrame, title: str, notes: Sequence[str] = ()) -> str:
-    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in shown.columns)
+def _html_cell(text: str, hover: str) -> str:
+    title = f' title="{html.escape(hover)}"' if hover else ""
+    return f"<td{title}>{html.escape(text)}</td>"
+
+
+def html_table(
+    shown: pd.DataFrame,
+    title: str,
+    notes: Sequence[str] = (),
+    hover: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """``hover`` maps a column to one text per row, shown when the pointer rests on a cell."""
+    hover = hover or {}
+    columns = [str(column) for column in shown.columns]
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>\n"
-        for row in shown.itertuples(index=False)
+        "<tr>"
+        + "".join(
+            _html_cell(str(cell), hover[column][index] if column in hover else "")
+            for column, cell in zip(columns, row, strict=True)
+        )
+        + "</tr>\n"
+        for index, row in enumerate(shown.itertuples(index=False))
     )
     notes_html = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     return (

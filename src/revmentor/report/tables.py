@@ -14,7 +14,8 @@ import pandas as pd
 
 from revmentor.core.summary_format import NOT_RECORDED
 from revmentor.core.tables import typed_frame
-from revmentor.report.verdicts import original_results, verdict
+from revmentor.replication.criteria import CRITERIA, NO, YES
+from revmentor.replication.original import original_results
 
 REPLICATION_COLUMNS = (
     "role",
@@ -22,6 +23,7 @@ REPLICATION_COLUMNS = (
     "original_median_pre",
     "original_median_post",
     "original_p",
+    "original_change",
     "pooled_median_pre",
     "pooled_median_post",
     "measure",
@@ -39,8 +41,7 @@ REPLICATION_COLUMNS = (
     "n_participants",
     "same_direction_share",
     "stratified_wilcoxon_p",
-    "significant_same_direction",
-    "original_in_prediction_interval",
+    *CRITERIA,
     "verdict",
     "verdict_reason",
 )
@@ -50,11 +51,12 @@ REPLICATION_TEXT = (
     "measure",
     "method",
     "test",
-    "significant_same_direction",
-    "original_in_prediction_interval",
+    *CRITERIA,
     "verdict",
     "verdict_reason",
 )
+MATRIX_COLUMNS = ("role", "outcome", *CRITERIA, "verdict")
+MARKS = {YES: "\u2713", NO: "\u2717", "": "\u2013"}
 SITES_COLUMNS = (
     "site_id",
     "name",
@@ -91,28 +93,50 @@ def same_direction_share(site_effects: pd.Series, change: float | None) -> float
     return float(np.mean(np.sign(site_effects.to_numpy(float)) == np.sign(change)))
 
 
+def criterion_cell(success: str, value: float | None) -> str:
+    """✓ / ✗ / – with the criterion's number beside it."""
+    mark = MARKS[success]
+    if value is None or pd.isna(value):
+        return mark
+    return f"{mark} {value:.2g}" if abs(value) < 0.01 else f"{mark} {value:.3g}"
+
+
+def criteria_matrix(criteria: pd.DataFrame) -> tuple[dict, dict]:
+    """(cells, reasons), each keyed by (role, outcome) then criterion."""
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    reasons: dict[tuple[str, str], dict[str, str]] = {}
+    for row in criteria.to_dict("records"):
+        key = (row["role"], row["outcome"])
+        cells.setdefault(key, {})[row["criterion"]] = criterion_cell(row["success"], row["value"])
+        reasons.setdefault(key, {})[row["criterion"]] = row["reason"]
+    return cells, reasons
+
+
 def replication_table(
     meta: pd.DataFrame,
     weights: pd.DataFrame,
     combined: pd.DataFrame,
     descriptives: pd.DataFrame,
+    criteria: pd.DataFrame,
+    verdicts: pd.DataFrame,
     original_study: Mapping[str, Any],
-    alpha: float,
 ) -> pd.DataFrame:
     originals = original_results(original_study)
     stratified = combined[combined["test"] == "stratified_wilcoxon"]
+    cells, _ = criteria_matrix(criteria)
     records = []
     for pooled in primary_rows(meta).to_dict("records"):
         role, outcome, measure = pooled["role"], pooled["outcome"], pooled["measure"]
         original = originals.get((role, outcome))
         described = _lookup(descriptives, role, outcome)
+        decided = _lookup(verdicts, role, outcome)
         effects = weights[
             (weights["role"] == role)
             & (weights["outcome"] == outcome)
             & (weights["measure"] == measure)
             & (weights["method"] == pooled["method"])
         ]
-        change = original.change if original and measure == "MD" else None
+        change = original.change if original else None
         records.append(
             {
                 **{
@@ -138,14 +162,43 @@ def replication_table(
                 "original_median_pre": original and original.median_pre,
                 "original_median_post": original and original.median_post,
                 "original_p": original and original.p,
+                "original_change": change,
                 "pooled_median_pre": described.get("median_pre"),
                 "pooled_median_post": described.get("median_post"),
-                "same_direction_share": same_direction_share(effects["yi"], change),
+                "same_direction_share": same_direction_share(
+                    effects["yi"], change if measure == "MD" else None
+                ),
                 "stratified_wilcoxon_p": _lookup(stratified, role, outcome).get("p"),
-                **verdict(original, pooled, alpha, measure),
+                **cells.get((role, outcome), {}),
+                "verdict": decided.get("verdict", ""),
+                "verdict_reason": decided.get("verdict_reason", ""),
             }
         )
     return typed_frame(records, REPLICATION_COLUMNS, REPLICATION_TEXT, ("k", "n_participants"))
+
+
+def matrix_table(
+    criteria: pd.DataFrame, verdicts: pd.DataFrame, roles: Sequence[str], outcomes: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The criteria matrix: role × outcome rows, one column per criterion (✓ / ✗ / – and its
+    number) and the verdict; with each cell's reason, for the HTML table's hover text."""
+    cells, reasons = criteria_matrix(criteria)
+    records, hover = [], {column: [] for column in (*CRITERIA, "verdict")}
+    for role in roles:
+        for outcome in outcomes:
+            decided = _lookup(verdicts, role, outcome)
+            records.append(
+                {
+                    "role": role,
+                    "outcome": outcome,
+                    **cells.get((role, outcome), {}),
+                    "verdict": decided.get("verdict", ""),
+                }
+            )
+            for name in CRITERIA:
+                hover[name].append(reasons.get((role, outcome), {}).get(name, ""))
+            hover["verdict"].append(decided.get("verdict_reason", ""))
+    return typed_frame(records, MATRIX_COLUMNS, MATRIX_COLUMNS, ()), hover
 
 
 def exclusion_reasons(meta_row: Mapping[str, Any]) -> dict[str, str]:
