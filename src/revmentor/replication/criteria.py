@@ -74,8 +74,9 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def p_text(value: float) -> str:
-    return "< 0.0001" if value < 1e-4 else f"{value:.2g}"
+def p_is(value: float, name: str = "p") -> str:
+    """'p = 0.0042', or 'p < 0.0001' below that."""
+    return f"{name} < 0.0001" if value < 1e-4 else f"{name} = {value:.2g}"
 
 
 def _missing(name: str, reason: str) -> Criterion:
@@ -142,7 +143,7 @@ def significance(question: Question) -> Criterion:
         pooled.p,
         question.alpha,
         YES if same and significant else NO,
-        f"the pooled change {number(pooled.estimate)} (p = {p_text(pooled.p)}) is "
+        f"the pooled change {number(pooled.estimate)} ({p_is(pooled.p)}) is "
         f"{'' if significant else 'not '}significant at alpha {question.alpha:g} and points "
         f"{direction} the original's direction ({_direction(change)} of {number(abs(change))})",
     )
@@ -196,7 +197,7 @@ def sceptical_p(question: Question) -> Criterion:
         value,
         threshold,
         YES if success else NO,
-        f"the sceptical p {p_text(value)} (golden, one-sided; z_o {number(z_o)}, z_r "
+        f"the sceptical {p_is(value)} (golden, one-sided; z_o {number(z_o)}, z_r "
         f"{number(z_r)}, variance ratio c {number(ratio)}) is "
         f"{'at or below' if success else 'above'} alpha/2 = {threshold:g}"
         + (
@@ -224,9 +225,10 @@ def p_orig(question: Question) -> Criterion:
         value,
         question.alpha,
         YES if success else NO,
-        f"an original at least as far as {number(change)} from the pooled "
-        f"{number(pooled.estimate)} has probability {p_text(value)} under the replication "
-        f"distribution ({'at or above' if success else 'below'} alpha {question.alpha:g})",
+        f"{p_is(value, 'P_orig')}, the probability of an original at least as far from the "
+        f"pooled {number(pooled.estimate)} as {number(change)} if it came from the "
+        f"replication distribution, is {'at or above' if success else 'below'} alpha "
+        f"{question.alpha:g}",
     )
 
 
@@ -279,9 +281,9 @@ def equivalence(question: Question) -> Criterion:
     equivalent = value < question.alpha
     success = equivalent if original.not_significant else not equivalent
     shown = (
-        f"equivalent to no change (TOST p {p_text(value)} < {question.alpha:g})"
+        f"equivalent to no change ({p_is(value, 'TOST p')} < {question.alpha:g})"
         if equivalent
-        else f"not shown equivalent to no change (TOST p {p_text(value)} >= {question.alpha:g})"
+        else f"not shown equivalent to no change ({p_is(value, 'TOST p')} >= {question.alpha:g})"
     )
     return Criterion(
         name,

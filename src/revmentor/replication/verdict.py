@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from revmentor.replication.criteria import NO, YES, Criterion, Question, number, p_text
+from revmentor.replication.criteria import NO, YES, Criterion, Question, number, p_is
 
 REPLICATED, NOT_REPLICATED, INCONCLUSIVE, CONTRADICTED = (
     "replicated",
@@ -75,8 +75,8 @@ def _null_original(question: Question, equivalence: Criterion) -> Verdict:
     significant = pooled.p is not None and pooled.p < alpha
     beyond = abs(pooled.estimate) > sesoi
     change = (
-        f"the pooled change {number(pooled.estimate)} (p = "
-        f"{'undefined' if pooled.p is None else p_text(pooled.p)}) is "
+        f"the pooled change {number(pooled.estimate)} "
+        f"({'p undefined' if pooled.p is None else p_is(pooled.p)}) is "
         f"{'' if significant else 'not '}significant at alpha {alpha:g} and "
         f"{'beyond' if beyond else 'within'} +/-{number(sesoi)} scale points"
     )
