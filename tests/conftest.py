@@ -25,3 +25,18 @@ def config() -> dict:
 @pytest.fixture(scope="session")
 def instrument(config) -> Instrument:
     return Instrument.from_config(config["instrument"])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Selenium (tests/browser.py), shared by the browser tests;
+    they are skipped, with the reason, where it cannot be installed or started."""
+    # Imported here so that tests without a browser never need Selenium.
+    from tests.browser import BrowserUnavailable, start_chromium
+
+    try:
+        driver = start_chromium()
+    except BrowserUnavailable as unavailable:
+        pytest.skip(str(unavailable))
+    yield driver
+    driver.quit()

@@ -50,6 +50,7 @@ def test_unknown_roles_outcomes_and_duplicates_are_named(instrument):
 
 
 def test_the_example_config_is_valid(config, instrument):
-    assert replication_config_problems(
-        config["original_study"], config["replication"], instrument
-    ) == []
+    assert (
+        replication_config_problems(config["original_study"], config["replication"], instrument)
+        == []
+    )

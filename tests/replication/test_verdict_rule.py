@@ -124,17 +124,18 @@ def test_smcc_primary_leaves_the_original_comparisons_empty_with_the_reason():
     assert result.verdict == "inconclusive"
 
 
-def test_nothing_reported_is_inconclusive_and_every_criterion_says_so():
+def test_nothing_reported_is_not_assessed_and_every_criterion_says_so():
     result, found = decide(None, pooled(1.0, 0.2))
-    assert result.verdict == "inconclusive"
+    assert result.verdict == "not assessed"
     assert result.reason == "the original study reported nothing on this outcome"
     assert {criterion.success for criterion in found.values()} == {""}
 
 
-def test_no_pooled_site_is_inconclusive():
+def test_no_pooled_site_is_not_assessed():
     question = Question(SEED_TOTAL, None, None, None, 0.05, 3.5)
     found = {criterion.name: criterion for criterion in criteria(question)}
-    assert verdict(question, found).reason == "no site could be pooled"
+    decided = verdict(question, found)
+    assert (decided.verdict, decided.reason) == ("not assessed", "no site could be pooled")
     assert found["significance"].reason == "no site could be pooled"
     assert found["small_telescopes"].reason == (
         "no site could enter the standardised mean change (SMCC)"

@@ -280,19 +280,21 @@ def equivalence(question: Question) -> Criterion:
     value = max(p_lower, p_upper)
     equivalent = value < question.alpha
     success = equivalent if original.not_significant else not equivalent
-    shown = (
-        f"equivalent to no change ({p_is(value, 'TOST p')} < {question.alpha:g})"
-        if equivalent
-        else f"not shown equivalent to no change ({p_is(value, 'TOST p')} >= {question.alpha:g})"
+    test = (
+        f"the pooled change {number(pooled.estimate)} is "
+        f"{'' if equivalent else 'not shown '}equivalent to no change within +/-"
+        f"{number(sesoi)} scale points ({p_is(value, 'TOST p')} "
+        f"{'<' if equivalent else '>='} {question.alpha:g})"
     )
-    return Criterion(
-        name,
-        value,
-        question.alpha,
-        YES if success else NO,
-        f"the pooled change {number(pooled.estimate)} is {shown} within +/-{number(sesoi)} "
-        f"scale points",
-    )
+    if original.not_significant:
+        meaning = "as the original found" if equivalent else "so no change is not shown"
+    else:
+        meaning = (
+            "so the replication rules out any change that matters, against the original"
+            if equivalent
+            else "so it does not rule out a change that matters, as the original found"
+        )
+    return Criterion(name, value, question.alpha, YES if success else NO, f"{test}: {meaning}")
 
 
 def criteria(question: Question) -> tuple[Criterion, ...]:

@@ -16,6 +16,9 @@ Where the original reported no significant change (``reported_not_significant``)
 - ``contradicted`` when the pooled MD is significant at α and beyond ± SESOI;
 - ``inconclusive`` otherwise.
 
+``not assessed``: the original study reported nothing on the outcome, or no site could be
+pooled.
+
 ``verdict_reason`` names every criterion that decided it, with its number.
 """
 
@@ -26,13 +29,14 @@ from dataclasses import dataclass
 
 from revmentor.replication.criteria import NO, YES, Criterion, Question, number, p_is
 
-REPLICATED, NOT_REPLICATED, INCONCLUSIVE, CONTRADICTED = (
+REPLICATED, NOT_REPLICATED, INCONCLUSIVE, CONTRADICTED, NOT_ASSESSED = (
     "replicated",
     "not replicated",
     "inconclusive",
     "contradicted",
+    "not assessed",
 )
-VERDICTS = (REPLICATED, NOT_REPLICATED, CONTRADICTED, INCONCLUSIVE)
+VERDICTS = (REPLICATED, NOT_REPLICATED, CONTRADICTED, INCONCLUSIVE, NOT_ASSESSED)
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,11 @@ def _joined(criteria: list[Criterion]) -> str:
 def verdict(question: Question, found: Mapping[str, Criterion]) -> Verdict:
     original = question.original
     if original is None:
-        return Verdict(INCONCLUSIVE, "the original study reported nothing on this outcome")
+        return Verdict(NOT_ASSESSED, "the original study reported nothing on this outcome")
+    if (question.md if original.not_significant else question.primary) is None:
+        return Verdict(NOT_ASSESSED, "no site could be pooled")
     if original.not_significant:
         return _null_original(question, found["equivalence"])
-    if question.primary is None:
-        return Verdict(INCONCLUSIVE, "no site could be pooled")
     if original.change is None:
         return Verdict(INCONCLUSIVE, found["significance"].reason)
     return _effect_original(question, found)

@@ -68,8 +68,8 @@ CRITERIA_NOTE = (
     "Criteria (docs/codebook.md): \u2713 met, \u2717 not met, \u2013 cannot be assessed (the "
     "reason says why), each with its number: significance, the pooled p (met when below alpha "
     "in the original's direction); prediction_interval, the original's distance from the "
-    "pooled estimate in SDs of a new study of the original's precision, sqrt(tau2 + se2 + "
-    "se_o2) (met when within t(k - 2)); sceptical_p, Held's golden one-sided sceptical p (met "
+    "pooled estimate in SDs of a new study of the original's precision, sqrt(tau2 + se^2 + "
+    "se_o^2) (met when within t(k - 2)); sceptical_p, Held's golden one-sided sceptical p (met "
     "at or below alpha/2); p_orig, the probability of an original as extreme under the "
     "replication distribution (met at or above alpha); small_telescopes, the upper 90% limit "
     "of the pooled standardised change in the original's direction (not met below d33, the "
@@ -83,8 +83,9 @@ def verdict_note(alpha: float) -> str:
     return (
         f"Verdicts at alpha = {alpha}: replicated, not replicated, contradicted (the original "
         "found no significant change, the consortium a significant one beyond the smallest "
-        "effect of interest) or inconclusive; verdict_reason names the criteria that decided "
-        "it. The rule is in docs/codebook.md."
+        "effect of interest), inconclusive, or not assessed (the original reported nothing "
+        "on the outcome, or no site could be pooled); verdict_reason names the criteria that "
+        "decided it. The rule is in docs/codebook.md."
     )
 
 

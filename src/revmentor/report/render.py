@@ -70,12 +70,36 @@ STYLE = (
     "table{border-collapse:collapse;font-size:0.9em}"
     "th,td{border:1px solid #bbb;padding:0.25em 0.5em;text-align:right}"
     "th{background:#eef3f8}td:first-child,th:first-child{text-align:left}"
+    "td.text,th.text{text-align:left}"
+    # A cell with a sentence behind it says so: dotted underline, help cursor.
+    "td[title]{text-align:left;cursor:help;text-decoration:underline dotted #888}"
+    "ul{max-width:60em}"
 )
 
 
-def _html_cell(text: str, hover: str) -> str:
+TEXT_CLASS = ' class="text"'
+
+
+def _html_cell(text: str, hover: str, is_text: bool) -> str:
     title = f' title="{html.escape(hover)}"' if hover else ""
-    return f"<td{title}>{html.escape(text)}</td>"
+    return f"<td{TEXT_CLASS if is_text else ''}{title}>{html.escape(text)}</td>"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.lstrip("<"))
+    except ValueError:
+        return False
+    return True
+
+
+def text_columns(shown: pd.DataFrame) -> set[str]:
+    """Columns holding words rather than numbers: left-aligned, as a reader expects."""
+    return {
+        str(column)
+        for column in shown.columns
+        if not any(_is_number(str(cell)) for cell in shown[column] if str(cell))
+    }
 
 
 def html_table(
@@ -87,11 +111,15 @@ def html_table(
     """``hover`` maps a column to one text per row, shown when the pointer rests on a cell."""
     hover = hover or {}
     columns = [str(column) for column in shown.columns]
-    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
+    words = text_columns(shown)
+    head = "".join(
+        f"<th{TEXT_CLASS if column in words else ''}>{html.escape(column)}</th>"
+        for column in columns
+    )
     body = "".join(
         "<tr>"
         + "".join(
-            _html_cell(str(cell), hover[column][index] if column in hover else "")
+            _html_cell(str(cell), hover[column][index] if column in hover else "", column in words)
             for column, cell in zip(columns, row, strict=True)
         )
         + "</tr>\n"
