@@ -10,6 +10,7 @@ from revmentor.core.instrument import Instrument
 from revmentor.stats.distributions import demographic_counts, likert_counts
 from revmentor.stats.items import site_items
 from revmentor.stats.site_summary import site_summary
+from revmentor.stats.summary_effects import derive_missing_smcc
 
 SITE_TABLES = {
     "summary": fmt.SUMMARY_COLUMNS,
@@ -28,8 +29,11 @@ def site_tables(
     items: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame | None]:
     """The four per-site tables. A summary-only site's are its own summary and items; it
-    sends no participant-level distributions or demographics (``None``: header only)."""
+    sends no participant-level distributions or demographics (``None``: header only), and
+    its summary gains the SMCC where it sent only the mean and SD of the change."""
     if clean is None:
+        if summary is not None:
+            summary = derive_missing_smcc(summary)
         return {"summary": summary, "items": items, "likert": None, "demographics": None}
     return {
         "summary": site_summary(clean, instrument, site_id, seed),

@@ -106,6 +106,11 @@ NOTE_TWO_PAIRS = "fewer than 3 pairs: no standardised mean change"
 NOTE_ALL_ZERO = "all differences are zero: no rank test, t-test or effect size"
 NOTE_ZERO_SD = "the differences have zero SD: no t-test, dz or standardised mean change"
 NOTE_CONSTANT = "pre or post scores do not vary: no pre-post correlation"
+# Written by the workflow, never by a site's own statistics step: it marks the values a
+# reader did not receive from the site.
+NOTE_SMCC_DERIVED = (
+    "smcc and smcc_var derived from mean_diff, sd_diff and n_pairs (metafor escalc SMCC)"
+)
 SUMMARY_NOTES = (
     NOTE_NO_PAIRS,
     NOTE_ONE_PAIR,
@@ -113,6 +118,7 @@ SUMMARY_NOTES = (
     NOTE_ALL_ZERO,
     NOTE_ZERO_SD,
     NOTE_CONSTANT,
+    NOTE_SMCC_DERIVED,
 )
 NOTE_SEPARATOR = "; "
 

@@ -134,6 +134,11 @@ def _reasons_check(reasons: tuple[str, ...]) -> pa.Check:
     )
 
 
+#: The notes a site may send: the workflow's own, except that it derived the SMCC (only the
+#: workflow can say that of a row).
+SITE_NOTES = tuple(note for note in fmt.SUMMARY_NOTES if note != fmt.NOTE_SMCC_DERIVED)
+
+
 def _text_columns(instrument: Instrument, site_id: str) -> dict[str, pa.Column]:
     optional = {"nullable": True, "required": False}
     reasons = fmt.exclusion_reasons(instrument.baseline, instrument.follow_up)
@@ -145,7 +150,7 @@ def _text_columns(instrument: Instrument, site_id: str) -> dict[str, pa.Column]:
         ),
         "excluded_reasons": pa.Column(None, _reasons_check(reasons), **optional),
         "note": pa.Column(
-            None, phrases_check(fmt.SUMMARY_NOTES, "known_note", fmt.NOTE_SEPARATOR), **optional
+            None, phrases_check(SITE_NOTES, "known_note", fmt.NOTE_SEPARATOR), **optional
         ),
         "wilcoxon_exact_method": pa.Column(
             None, phrases_check(fmt.EXACT_METHODS, "known_method", None), **optional
@@ -237,6 +242,14 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     add(
         "rank_sums_add_up", "w_plus", _rank_sums_add_up, "+ w_minus is not n_nonzero(n_nonzero+1)/2"
     )
+    for given, partner in (("smcc", "smcc_var"), ("smcc_var", "smcc")):
+        add(
+            f"{given}_with_{partner}",
+            given,
+            lambda f, a=given, b=partner: ~(row_values(f, a).notna() & row_values(f, b).isna()),
+            f"is given without {partner}: send both, or neither and the workflow derives both "
+            "from mean_diff, sd_diff and n_pairs",
+        )
     add(
         "unique_role_outcome",
         "outcome",
