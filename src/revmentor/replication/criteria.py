@@ -283,8 +283,8 @@ def equivalence(question: Question) -> Criterion:
     test = (
         f"the pooled change {number(pooled.estimate)} is "
         f"{'' if equivalent else 'not shown '}equivalent to no change within +/-"
-        f"{number(sesoi)} scale points ({p_is(value, 'TOST p')} "
-        f"{'<' if equivalent else '>='} {question.alpha:g})"
+        f"{number(sesoi)} scale points ({p_is(value, 'TOST p')}, "
+        f"{'below' if equivalent else 'not below'} alpha {question.alpha:g})"
     )
     if original.not_significant:
         meaning = "as the original found" if equivalent else "so no change is not shown"
