@@ -16,7 +16,14 @@ from tests.workflow.conftest import Workspace, shard_jobs
 pytestmark = pytest.mark.slow
 RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
 VALIDATION = {"validation_overview", "policy_check"}
-POOLED = {*VALIDATION, "pool_sites", "pool_sensitivity", "pool_items", "ipd_model"}
+POOLED = {
+    *VALIDATION,
+    "pool_sites",
+    "pool_sensitivity",
+    "pool_items",
+    "ipd_model",
+    "replication_criteria",
+}
 REPORT = {"report_tables", "report_forests", "report_likert"}
 AUDIT = {"audit_manifest", "all"}
 
@@ -75,11 +82,11 @@ CASES = {
         "pilot,SYN-PILO-MENTOR001,mentor,pre,5,",
         jobs(*POOLED, *REPORT, *AUDIT, sites=("pilot",)),
     ),
-    "report.alpha (tables only)": (
+    "report.alpha (verdicts and tables only)": (
         "config/config.yaml",
         "alpha: 0.05",
         "alpha: 0.01",
-        jobs("report_tables", "report_config", *AUDIT),
+        jobs("replication_criteria", "report_tables", "report_config", *AUDIT),
     ),
     "report.forest_max_sites (forest plots only)": (
         "config/config.yaml",
@@ -100,6 +107,7 @@ CASES = {
         jobs(
             "pool_sites",
             "pool_sensitivity",
+            "replication_criteria",
             "report_tables",
             "report_forests",
             "report_config",
@@ -123,7 +131,7 @@ CASES = {
         "src/revmentor/pooling/combined.py",
         "return float(stats.norm.isf(p_one))",
         "return float(stats.norm.isf(p_one)) + 0.0",
-        jobs("pool_sites", "report_tables", "report_forests", *AUDIT),
+        jobs("pool_sites", "replication_criteria", "report_tables", "report_forests", *AUDIT),
     ),
     "a function of revmentor.report.figures.likert": (
         "src/revmentor/report/figures/likert.py",

@@ -21,6 +21,7 @@ CONSORTIUM_STEPS = {
         "pool_sensitivity",
         "pool_items",
         "ipd_model",
+        "replication_criteria",
         "report_tables",
         "report_forests",
         "report_likert",

@@ -82,6 +82,18 @@ def test_a_changed_instrument_flows_through(workspace, config):
         {"id": "digital", "label": "Digital skills"},
     ]
     workspace.set_config(instrument=instrument_config)
+    stale = workspace.snakemake("--dry-run")
+    assert stale.returncode != 0
+    assert (
+        "original_study.reported[2].outcome': outcome 'clinical_practice' is not a domain id "
+        "of the instrument or 'total' [known_outcome]"
+    ) in stale.stdout + stale.stderr
+    workspace.set_config(
+        **{
+            "original_study.reported": [config["original_study"]["reported"][0]],
+            "original_study.reported_not_significant": [{"role": "mentor", "outcome": "feedback"}],
+        }
+    )
     instrument = Instrument.from_config(instrument_config)
     responses = [site for site in EXAMPLE_SITES if site.format == "responses"][:3]
     data = workspace.root / "data"
@@ -93,3 +105,7 @@ def test_a_changed_instrument_flows_through(workspace, config):
     assert summary["median_post"].max() <= 21
     config_text = yaml.safe_load((workspace.root / "config/config.yaml").read_text())
     assert config_text["instrument"]["scale"]["max"] == 7
+    criteria = pd.read_csv(workspace.root / "results/pooled/replication_criteria.csv")
+    assert set(criteria["outcome"]) == {"feedback", "listening", "digital", "total"}
+    sesoi = criteria[criteria["criterion"] == "equivalence"].set_index(["role", "outcome"])
+    assert "+/-1.5 scale points" in sesoi.loc[("mentor", "total"), "reason"]

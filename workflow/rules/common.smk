@@ -268,6 +268,7 @@ CONSORTIUM_OUTPUTS = [
             "pool_sensitivity",
             "pool_items",
             "ipd_model",
+            "replication_criteria",
             "report_tables",
             "report_forests",
             "report_likert",

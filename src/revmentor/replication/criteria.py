@@ -287,7 +287,11 @@ def equivalence(question: Question) -> Criterion:
         f"{'below' if equivalent else 'not below'} alpha {question.alpha:g})"
     )
     if original.not_significant:
-        meaning = "as the original found" if equivalent else "so no change is not shown"
+        meaning = (
+            "no change, as the original found"
+            if equivalent
+            else "so the absence of a change that the original found is not shown"
+        )
     else:
         meaning = (
             "so the replication rules out any change that matters, against the original"
