@@ -122,6 +122,26 @@ class Workspace:
         body = "".join("\t".join([*row, *[""] * (len(header) - len(row))]) + "\n" for row in rows)
         (self.root / "config/sites.tsv").write_text("\t".join(header) + "\n" + body)
 
+    def write_summary_sites(self, sites: dict, outcome: str = "total") -> None:
+        """One summary-only site per entry of ``sites`` (lists ``n_pairs``, ``mean_diff``,
+        ``sd_diff``), each sending only those columns for mentor × ``outcome``; the registry
+        lists exactly these sites."""
+        folder = self.root / "data/metafor"
+        folder.mkdir()
+        rows = []
+        for index, (n, mean, sd) in enumerate(
+            zip(sites["n_pairs"], sites["mean_diff"], sites["sd_diff"], strict=True), 1
+        ):
+            site_id = f"site{index}"
+            (folder / f"{site_id}.csv").write_text(
+                "site_id,role,outcome,n_pairs,mean_diff,sd_diff\n"
+                f"{site_id},mentor,{outcome},{n},{mean!r},{sd!r}\n"
+            )
+            rows.append(
+                [site_id, site_id, f"metafor/{site_id}.csv", "summary", f"2024-01-{index:02d}"]
+            )
+        self.write_registry(rows)
+
     def corrupt_cell(self, relative: str, row: int, column: str, value: str) -> None:
         """Replace one cell of a comma-separated data file (row numbered as in a spreadsheet)."""
         path = self.root / "data" / relative

@@ -17,19 +17,7 @@ def test_summary_sites_without_smcc_enter_the_smcc_analysis(workspace):
     escalc(measure="SMCC") of exactly these, pooled with rma()."""
     dataset = next(d for d in load("meta_analysis")["datasets"] if d["name"] == "sim_smcc")
     sites = dataset["site_summaries"]
-    folder = workspace.root / "data/metafor"
-    folder.mkdir()
-    rows = []
-    for index, (n, mean, sd) in enumerate(
-        zip(sites["n_pairs"], sites["mean_diff"], sites["sd_diff"], strict=True), 1
-    ):
-        site_id = f"site{index}"
-        (folder / f"{site_id}.csv").write_text(
-            "site_id,role,outcome,n_pairs,mean_diff,sd_diff\n"
-            f"{site_id},mentor,total,{n},{mean!r},{sd!r}\n"
-        )
-        rows.append([site_id, site_id, f"metafor/{site_id}.csv", "summary", f"2024-01-{index:02d}"])
-    workspace.write_registry(rows)
+    workspace.write_summary_sites(sites)
     workspace.snakemake("results/pooled/meta_analysis.csv", check=True)
 
     for index, (yi, vi) in enumerate(zip(dataset["yi"], dataset["vi"], strict=True), 1):

@@ -122,6 +122,16 @@ def _spread_problem(question: Question) -> str | None:
     return None
 
 
+def _comparison(question: Question) -> tuple[Pooled, Original] | str:
+    """The pooled result and the original, for the criteria that set the original's estimate
+    and standard error against the replication's; or why they cannot be compared."""
+    why = _no_original_estimate(question) or _primary_problem(question) or _spread_problem(question)
+    if why:
+        return why
+    assert question.primary is not None and question.original is not None
+    return question.primary, question.original
+
+
 def _direction(change: float) -> str:
     return "an increase" if change > 0 else "a decrease"
 
@@ -151,11 +161,10 @@ def significance(question: Question) -> Criterion:
 
 def prediction_interval(question: Question) -> Criterion:
     name = "prediction_interval"
-    why = _no_original_estimate(question) or _primary_problem(question) or _spread_problem(question)
-    if why:
-        return _missing(name, why)
-    pooled, original = question.primary, question.original
-    assert pooled is not None and original is not None
+    compared = _comparison(question)
+    if isinstance(compared, str):
+        return _missing(name, compared)
+    pooled, original = compared
     if pooled.k < 3:
         return _missing(
             name, f"k = {pooled.k}: a prediction interval needs 3 or more sites (t with k - 2 df)"
@@ -180,11 +189,10 @@ def prediction_interval(question: Question) -> Criterion:
 
 def sceptical_p(question: Question) -> Criterion:
     name = "sceptical_p"
-    why = _no_original_estimate(question) or _primary_problem(question) or _spread_problem(question)
-    if why:
-        return _missing(name, why)
-    pooled, original = question.primary, question.original
-    assert pooled is not None and original is not None
+    compared = _comparison(question)
+    if isinstance(compared, str):
+        return _missing(name, compared)
+    pooled, original = compared
     z_o, se_o = original.z, original.standard_error
     assert z_o is not None and se_o is not None
     z_r = pooled.estimate / pooled.se
@@ -210,11 +218,10 @@ def sceptical_p(question: Question) -> Criterion:
 
 def p_orig(question: Question) -> Criterion:
     name = "p_orig"
-    why = _no_original_estimate(question) or _primary_problem(question) or _spread_problem(question)
-    if why:
-        return _missing(name, why)
-    pooled, original = question.primary, question.original
-    assert pooled is not None and original is not None
+    compared = _comparison(question)
+    if isinstance(compared, str):
+        return _missing(name, compared)
+    pooled, original = compared
     change, se_o = original.change, original.standard_error
     assert change is not None and se_o is not None
     spread = math.sqrt(pooled.tau2 + se_o**2 + pooled.se**2)
