@@ -11,8 +11,10 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: run unlock test lint format bench example clean-results
 
-# Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md.
+# Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md;
+# and the moderator, subgroup and influence analyses against pooling: bench/MODERATORS.md.
 bench: $(STAMP)
+	python bench/bench_moderators.py
 	python bench/run_bench.py
 
 # One live run at a time: 'revmentor run' holds a lock for the whole run, and removes

@@ -32,7 +32,8 @@ def test_new_site_appends_registry_row_and_writes_templates(root, instrument):
     assert (
         after
         == before
-        + "leeds\tLeeds Teaching Hospitals\tleeds/responses.xlsx\tresponses\t2025-02-01\t\n"
+        # items, hospital_type and mentoring_hours empty: unknown until filled in.
+        + "leeds\tLeeds Teaching Hospitals\tleeds/responses.xlsx\tresponses\t2025-02-01\t\t\t\n"
     )
     header = (root / "data/leeds/responses_template.csv").read_text().strip().split(",")
     assert header == list(instrument.known_columns())
@@ -79,7 +80,7 @@ def test_summary_site_gets_a_summary_template(root):
         .startswith("site_id,role,outcome,n_pairs")
     )
     assert (
-        "york\tYork\tyork/summary.csv\tsummary\t2025-03-01\t\n"
+        "york\tYork\tyork/summary.csv\tsummary\t2025-03-01\t\t\t\n"
         in (root / "config/sites.tsv").read_text()
     )
 

@@ -22,6 +22,7 @@ from revmentor.audit.manifest import (
 )
 from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.instrument import Instrument
+from revmentor.core.moderators import Moderator, moderators_from_config
 from revmentor.core.problems import ProblemsError
 from revmentor.core.site_ids import site_id_problem, site_name_problem, visible
 from revmentor.core.summary_format import SUMMARY_COLUMNS
@@ -32,7 +33,7 @@ from revmentor.simulate.consortium import registry_text, responses_text, write_c
 from revmentor.simulate.example import EXAMPLE_SITES
 from revmentor.stats.items import site_items
 from revmentor.stats.site_summary import site_summary
-from revmentor.validation.registry import add_site, registered_site_ids
+from revmentor.validation.registry import add_site, registered_site_ids, registry_columns
 from revmentor.validation.site import validate_site
 
 
@@ -77,10 +78,51 @@ def write_site_templates(
     return [csv_path, xlsx_path]
 
 
+def moderator_settings(
+    settings: Sequence[str], moderators: Sequence[Moderator], config_file: Path
+) -> dict[str, str]:
+    """``--set moderator=value`` options as registry cells, each checked as the registry
+    checks it; a mistake is a :class:`CommandError` naming the option."""
+    declared = {moderator.id: moderator for moderator in moderators}
+    cells: dict[str, str] = {}
+    for setting in settings:
+        moderator_id, equals, typed = setting.partition("=")
+        moderator_id, value = moderator_id.strip(), typed.strip()
+        if not equals or not moderator_id:
+            raise CommandError(
+                f"--set '{setting}' is not MODERATOR=VALUE: write, e.g., "
+                "--set hospital_type=teaching"
+            )
+        if moderator_id not in declared:
+            known = ", ".join(declared) if declared else "none are declared"
+            raise CommandError(
+                f"--set {setting}: '{moderator_id}' is not a moderator declared under "
+                f"'moderators:' in {config_file} ({known}); declare it there first"
+            )
+        if moderator_id in cells:
+            raise CommandError(
+                f"--set {moderator_id} is given twice ('{cells[moderator_id]}' and '{value}'): "
+                "give each moderator once"
+            )
+        if not value:
+            raise CommandError(
+                f"--set {setting} gives no value: leave the --set out if the value is not "
+                "known (an empty registry cell means unknown)"
+            )
+        problem = declared[moderator_id].value_problem(value)
+        if problem:
+            raise CommandError(f"--set {setting}: {problem}")
+        cells[moderator_id] = value
+    # In the config's order, as the registry's columns are added.
+    return {moderator.id: cells[moderator.id] for moderator in moderators if moderator.id in cells}
+
+
 def new_site(args: argparse.Namespace) -> int:
     root = Path(args.root)
     config = load_config(root / args.config, root / "workflow/schemas/config.schema.yaml")
     instrument = Instrument.from_config(config["instrument"])
+    moderators = moderators_from_config(config["moderators"])
+    moderator_cells = moderator_settings(args.set, moderators, root / args.config)
     if not re.fullmatch(site_id_pattern(root), args.site_id):
         raise CommandError(
             f"site id '{args.site_id}' is not allowed: start with a letter, then up to 63 "
@@ -110,14 +152,33 @@ def new_site(args: argparse.Namespace) -> int:
         "data": data_file,
         "format": args.format,
         "enrolled": enrolled,
+        **moderator_cells,
     }
+    columns_before = registry_columns(sites_tsv)
     # Registered first: a registry that would not read back is refused before any file
     # is made. The name is kept as typed; outputs people open neutralise it.
-    add_site(sites_tsv, values, row_schema=read_yaml(root / SITES_SCHEMA))
+    add_site(sites_tsv, values, row_schema=read_yaml(root / SITES_SCHEMA), moderators=moderators)
     templates = write_site_templates(
         data_root / args.site_id, args.site_id, name, args.format, instrument
     )
     print(f"Added site '{args.site_id}' to {sites_tsv}.")
+    # A registry made afresh has no sites for which a column could be added.
+    added = [cell for cell in moderator_cells if columns_before and cell not in columns_before]
+    if added:
+        print(
+            f"Added the column(s) {', '.join(added)} to {sites_tsv}: empty (value unknown) "
+            "for the sites already there."
+        )
+    if moderator_cells:
+        shown = ", ".join(f"{key}={value}" for key, value in moderator_cells.items())
+        print(f"Moderators: {shown}")
+    unset = [moderator.id for moderator in moderators if moderator.id not in moderator_cells]
+    if unset:
+        print(
+            f"Not set, so unknown for this site: {', '.join(unset)} (give them with "
+            f"--set, or fill in the site's row of {sites_tsv}). A site whose value is "
+            "unknown leaves the analyses of that moderator."
+        )
     print("Templates: " + ", ".join(str(path) for path in templates))
     print(
         f"Next: fill in a template, save it as {data_root / data_file}, then run "
@@ -259,6 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True, help="the hospital's name, as shown in tables")
     add.add_argument("--format", choices=["responses", "summary"], default="responses")
     add.add_argument("--enrolled", help="ISO date the site joined (default: today)")
+    add.add_argument(
+        "--set",
+        metavar="MODERATOR=VALUE",
+        action="append",
+        default=[],
+        help="the site's value of a moderator declared in the config (repeatable), "
+        "e.g. --set hospital_type=teaching --set mentoring_hours=12",
+    )
     add.set_defaults(run=new_site)
 
     example = commands.add_parser("simulate-example", help="rebuild the bundled example")

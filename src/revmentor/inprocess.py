@@ -17,6 +17,7 @@ import pandas as pd
 
 from revmentor.core.config import SITES_SCHEMA, read_yaml
 from revmentor.core.instrument import Instrument
+from revmentor.core.moderators import moderators_from_config, site_values
 from revmentor.pooling.combined import combined_tests
 from revmentor.pooling.consortium import (
     all_summaries,
@@ -26,6 +27,7 @@ from revmentor.pooling.consortium import (
     plan_from,
 )
 from revmentor.pooling.descriptives import pooled_descriptives
+from revmentor.pooling.heterogeneity import influence_table, moderator_tables
 from revmentor.pooling.ipd import ipd_table
 from revmentor.pooling.items import pooled_items
 from revmentor.replication.settings import sesoi_by_outcome
@@ -98,6 +100,7 @@ def run_consortium(
         root / config["data_root"],
         allow_absolute=config["allow_absolute_data_paths"],
         row_schema=read_yaml((workflow_root or root) / SITES_SCHEMA),
+        moderators=moderators_from_config(config.get("moderators")),
     )
     return analyse(sites, config)
 
@@ -125,6 +128,12 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
     frames["pooled_items"] = pooled_items(
         frames["site_items"], plan.roles, plan.sites, results.excluded, plan.level
     )
+    moderators = moderators_from_config(config.get("moderators"))
+    values = site_values(moderators, {site.site_id: site.moderators for site in sites})
+    frames["moderators"], frames["subgroups"] = moderator_tables(
+        summaries, plan, moderators, values
+    )
+    frames["influence"] = influence_table(summaries, plan)
     frames["criteria"], frames["verdicts"] = replication_tables(
         meta,
         replication_plan(

@@ -16,17 +16,35 @@ from revmentor.simulate.model import SiteDesign
 from revmentor.validation.registry import Site
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
-TABLES = ("replication", "replication_matrix", "sites", "participants", "items")
+TABLES = ("replication", "replication_matrix", "heterogeneity", "sites", "participants", "items")
 SEED = 7
 SITES = (
     SimulatedSite(
-        SiteDesign("alpha", {"mentor": 6, "mentee": 5}), "Alpha Hospital", "2023-01-01", "alpha.csv"
+        SiteDesign(
+            "alpha",
+            {"mentor": 6, "mentee": 5},
+            moderators={"hospital_type": "teaching", "mentoring_hours": "10"},
+        ),
+        "Alpha Hospital",
+        "2023-01-01",
+        "alpha.csv",
     ),
     SimulatedSite(
-        SiteDesign("beta", {"mentor": 9, "mentee": 7}), "=Beta Trust", "2023-05-01", "beta.csv"
+        SiteDesign(
+            "beta",
+            {"mentor": 9, "mentee": 7},
+            moderators={"hospital_type": "district", "mentoring_hours": "14"},
+        ),
+        "=Beta Trust",
+        "2023-05-01",
+        "beta.csv",
     ),
     SimulatedSite(
-        SiteDesign("gamma", {"mentor": 4, "mentee": 12}),
+        SiteDesign(
+            "gamma",
+            {"mentor": 4, "mentee": 12},
+            moderators={"hospital_type": "teaching", "mentoring_hours": ""},
+        ),
         "Gamma Infirmary",
         "2024-02-01",
         "gamma.csv",
@@ -38,7 +56,7 @@ SITES = (
 def build(folder: Path, instrument: Instrument) -> tuple[Site, ...]:
     rows = write_consortium(SITES, folder, folder, instrument, SEED)
     sites = []
-    for number, row in enumerate(rows, 2):
+    for number, (row, site) in enumerate(zip(rows, SITES, strict=True), 2):
         path = folder / row["data"]
         sites.append(
             Site(
@@ -50,6 +68,7 @@ def build(folder: Path, instrument: Instrument) -> tuple[Site, ...]:
                 number,
                 str(path),
                 "",
+                moderators=dict(site.design.moderators),
             )
         )
     return tuple(sites)

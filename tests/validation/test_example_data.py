@@ -8,6 +8,7 @@ import pytest
 
 from revmentor.cli import local_summariser
 from revmentor.core.config import read_yaml
+from revmentor.core.moderators import moderators_from_config
 from revmentor.simulate.consortium import registry_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
 from revmentor.validation.registry import read_registry
@@ -21,6 +22,7 @@ def sites(repo, config):
         repo / config["data_root"],
         allow_absolute=False,
         row_schema=read_yaml(repo / "workflow/schemas/sites.schema.yaml"),
+        moderators=moderators_from_config(config["moderators"]),
     )
 
 

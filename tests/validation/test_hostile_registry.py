@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 from revmentor.cli import main
 from revmentor.core.config import read_yaml
+from revmentor.core.moderators import moderators_from_config
 from revmentor.core.problems import ProblemsError
 from revmentor.core.site_ids import SITE_FOLDERS, WORKFLOW_NAMES
 from revmentor.core.tables import write_csv
@@ -55,6 +56,8 @@ def read(sheet: Path, data_root: Path | None = None):
         data_root or sheet.parent / "data",
         allow_absolute=False,
         row_schema=read_yaml(REPO / "workflow/schemas/sites.schema.yaml"),
+        # The repository's registry holds the moderators its config declares.
+        moderators=moderators_from_config(read_yaml(REPO / "config/config.yaml")["moderators"]),
     )
 
 
@@ -295,21 +298,21 @@ def registered(root: Path) -> dict[str, str]:
     [
         (
             '"Foo" Hospital',
-            'foo\t"""Foo"" Hospital"\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n',
+            'foo\t"""Foo"" Hospital"\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n',
         ),
-        ("St Mary's", "foo\tSt Mary's\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n"),
+        ("St Mary's", "foo\tSt Mary's\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n"),
         (
             'St "Mary" Wing',
-            'foo\t"St ""Mary"" Wing"\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n',
+            'foo\t"St ""Mary"" Wing"\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n',
         ),
         (
             FORMULA_NAME,
             'foo\t"=HYPERLINK(""http://evil.example"",""x"")"\tfoo/responses.xlsx\tresponses'
-            "\t2025-02-01\t\n",
+            "\t2025-02-01\t\t\t\n",
         ),
-        ("-Leeds", "foo\t-Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n"),
-        ("@Leeds", "foo\t@Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n"),
-        ("+Leeds", "foo\t+Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\n"),
+        ("-Leeds", "foo\t-Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n"),
+        ("@Leeds", "foo\t@Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n"),
+        ("+Leeds", "foo\t+Leeds\tfoo/responses.xlsx\tresponses\t2025-02-01\t\t\t\n"),
     ],
 )
 def test_new_site_writes_any_name_so_that_it_reads_back_as_typed(root, name, line):
@@ -432,7 +435,7 @@ def test_new_site_leaves_a_registry_that_does_not_read_back_unchanged(root, caps
 
 def test_new_site_checks_the_whole_registry_before_saving(root, capsys):
     sheet = root / "config/sites.tsv"
-    broken = sheet.read_text() + "york\tYork\tyork/responses.csv\tresponses\t2025-02-30\t\n"
+    broken = sheet.read_text() + "york\tYork\tyork/responses.csv\tresponses\t2025-02-30\t\t\t\n"
     sheet.write_text(broken)
     assert new_site(root, "leeds", "Leeds") == 2
     assert capsys.readouterr().err == (

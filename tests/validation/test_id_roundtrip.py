@@ -193,10 +193,11 @@ def test_workflow_keeps_hostile_ids_apart_and_neutralises_the_name(tmp_path, ins
     data.parent.mkdir(parents=True)
     data.write_text(hostile_site_csv(instrument, "hostile"), encoding="utf-8", newline="")
     sheet = workspace.root / "config/sites.tsv"
+    row = ["hostile", FORMULA_NAME, "hostile/responses.csv", "responses", "2025-02-01"]
+    # The optional cells (items, moderators) empty.
+    row += [""] * (len(workspace.registry_header()) - len(row))
     with sheet.open("a", encoding="utf-8", newline="") as stream:
-        csv.writer(stream, delimiter="\t", lineterminator="\n").writerow(
-            ["hostile", FORMULA_NAME, "hostile/responses.csv", "responses", "2025-02-01", ""]
-        )
+        csv.writer(stream, delimiter="\t", lineterminator="\n").writerow(row)
     workspace.snakemake(
         "results/sites/hostile/summary.csv",
         "results/validation/overview.tsv",

@@ -20,11 +20,12 @@ POOLED = {
     *VALIDATION,
     "pool_sites",
     "pool_sensitivity",
+    "pool_moderators",
     "pool_items",
     "ipd_model",
     "replication_criteria",
 }
-REPORT = {"report_tables", "report_forests", "report_likert"}
+REPORT = {"report_tables", "report_forests", "report_moderators", "report_likert"}
 AUDIT = {"audit_manifest", "all"}
 
 
@@ -92,7 +93,7 @@ CASES = {
         "config/config.yaml",
         "forest_max_sites: 40",
         "forest_max_sites: 3",
-        jobs("report_forests", "report_config", *AUDIT),
+        jobs("report_forests", "report_moderators", "report_config", *AUDIT),
     ),
     "report.likert_max_sites (Likert charts only)": (
         "config/config.yaml",
@@ -107,9 +108,11 @@ CASES = {
         jobs(
             "pool_sites",
             "pool_sensitivity",
+            "pool_moderators",
             "replication_criteria",
             "report_tables",
             "report_forests",
+            "report_moderators",
             "report_config",
             *AUDIT,
         ),
@@ -131,13 +134,20 @@ CASES = {
         "src/revmentor/pooling/combined.py",
         "return float(stats.norm.isf(p_one))",
         "return float(stats.norm.isf(p_one)) + 0.0",
-        jobs("pool_sites", "replication_criteria", "report_tables", "report_forests", *AUDIT),
+        jobs(
+            "pool_sites",
+            "replication_criteria",
+            "report_tables",
+            "report_forests",
+            "report_moderators",
+            *AUDIT,
+        ),
     ),
     "a function of revmentor.report.figures.likert": (
         "src/revmentor/report/figures/likert.py",
         "def neutral_level(",
         "def neutral_level (",
-        jobs("report_forests", "report_likert", *AUDIT),
+        jobs("report_forests", "report_moderators", "report_likert", *AUDIT),
     ),
 }
 
@@ -162,7 +172,9 @@ def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
     saved = finished.env["PYTHONPATH"]
     finished.env["PYTHONPATH"] = f"{saved}{os.pathsep}{fake.parent}"
     try:
-        assert finished.planned_jobs() == jobs("report_forests", "report_likert", *AUDIT)
+        assert finished.planned_jobs() == jobs(
+            "report_forests", "report_moderators", "report_likert", *AUDIT
+        )
     finally:
         finished.env["PYTHONPATH"] = saved
 
@@ -233,3 +245,5 @@ def test_an_unwritable_results_folder_is_a_clear_error(tmp_path):
 def test_config_used_is_recorded(finished):
     used = yaml.safe_load((finished.root / "results/report/config_used.yaml").read_text())
     assert used["config"]["pooling"]["method"] == "REML" and len(used["sites"]) == 6
+    # Each site's moderator cells, as the registry holds them.
+    assert used["sites"][0]["moderators"] == {"hospital_type": "teaching", "mentoring_hours": "10"}

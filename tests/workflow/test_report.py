@@ -16,12 +16,19 @@ pytestmark = pytest.mark.slow
 def test_workflow_tables_equal_the_golden_tables(workspace, instrument):
     folder = workspace.root / "data/golden"
     sites = build(folder, instrument)
-    workspace.write_registry(
-        [
-            [s.site_id, s.name, f"golden/{s.data}", "responses", s.enrolled.isoformat()]
-            for s in sites
-        ]
-    )
+    header = workspace.registry_header()
+    cells = [
+        {
+            "site_id": s.site_id,
+            "name": s.name,
+            "data": f"golden/{s.data}",
+            "format": "responses",
+            "enrolled": s.enrolled.isoformat(),
+            **s.moderators,
+        }
+        for s in sites
+    ]
+    workspace.write_registry([[row.get(column, "") for column in header] for row in cells])
     workspace.set_config(seed=SEED)
     workspace.snakemake(*[f"results/tables/{name}.csv" for name in TABLES], check=True)
     for name in TABLES:
@@ -36,7 +43,9 @@ def test_every_table_and_figure_is_written_and_the_report_builds(example_run, tm
         for suffix in ("csv", "md", "html"):
             assert (root / f"results/tables/{name}.{suffix}").stat().st_size > 0
     figures = sorted((root / "results/figures").glob("*.png"))
-    assert len(figures) == 16 + 3 + 16
+    # Forest plots (16), cumulative plots and, per headline outcome, a bubble, a subgroup and
+    # a Baujat plot (3 each), Likert charts (16).
+    assert len(figures) == 16 + 3 + 3 * 3 + 16
     for png in figures:
         with Image.open(png) as image:
             image.verify()

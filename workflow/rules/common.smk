@@ -19,7 +19,8 @@ from revmentor.core.problems import ProblemsError
 from revmentor.core.sharding import group_by_shard
 from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
-from revmentor.report.figure_plan import forest_stems, likert_stems
+from revmentor.report.figure_plan import forest_stems, likert_stems, moderator_stems
+from revmentor.core.moderators import moderators_from_config
 from revmentor.replication.settings import check_replication_config, sesoi_by_outcome
 from revmentor.validation.registry import read_registry
 
@@ -45,6 +46,13 @@ def check_replication():
         raise WorkflowError(problem.describe(limit=50)) from None
 
 
+def load_moderators():
+    try:
+        return moderators_from_config(config["moderators"])
+    except ProblemsError as problem:
+        raise WorkflowError(problem.describe(limit=50)) from None
+
+
 def load_sites():
     schema = read_yaml(Path(workflow.basedir) / "workflow/schemas/sites.schema.yaml")
     try:
@@ -53,6 +61,7 @@ def load_sites():
             Path(config["data_root"]),
             allow_absolute=config["allow_absolute_data_paths"],
             row_schema=schema,
+            moderators=MODERATORS,
         )
     except ProblemsError as problem:
         raise WorkflowError(problem.describe(limit=50)) from None
@@ -77,6 +86,7 @@ def check_results_folder():
 
 INSTRUMENT = load_instrument()
 check_replication()
+MODERATORS = load_moderators()
 SITES = load_sites()
 check_results_folder()
 SITE_IDS = list(SITES)
@@ -139,9 +149,19 @@ def enrolment_dates():
     return {site_id: site.enrolled.isoformat() for site_id, site in SITES.items()}
 
 
+def moderator_values():
+    """Each site's moderator cells as the registry holds them ("" where unknown), in
+    registry order: plain strings, so that editing a value reruns the steps using it."""
+    return {site_id: dict(site.moderators) for site_id, site in SITES.items()}
+
+
 def registry_rows():
-    """The registry as plain values: what the report shows of each site."""
-    return [site.as_params() for site in SITES.values()]
+    """The registry as plain values, moderator cells included: what the report shows of
+    each site."""
+    return [
+        {**site.as_params(), **({"moderators": site.moderators} if MODERATORS else {})}
+        for site in SITES.values()
+    ]
 
 
 def report_settings(report_keys, disclosure=False, analysis=True):
@@ -183,10 +203,14 @@ def report_table_files():
 
 
 def report_figure_files(kind):
-    """The figures of one kind ('forest': forest and cumulative; 'likert'), PNG flagged
-    for the report, SVG beside it."""
+    """The figures of one kind ('forest': forest and cumulative; 'moderators': bubble,
+    subgroup and Baujat plots; 'likert'), PNG flagged for the report, SVG beside it."""
     if kind == "forest":
         stems = forest_stems(settings_from(report_settings(FOREST_SETTINGS)))
+    elif kind == "moderators":
+        stems = moderator_stems(
+            settings_from(report_settings(FOREST_SETTINGS)), MODERATORS
+        )
     else:
         stems = likert_stems(
             settings_from(report_settings(LIKERT_SETTINGS)), INSTRUMENT.domain_ids
@@ -251,6 +275,9 @@ CONSORTIUM_OUTPUTS = [
             "leave_one_out",
             "cumulative",
             "combined_tests",
+            "moderators",
+            "subgroups",
+            "influence",
             "items",
             "ipd_model",
             "descriptives",
@@ -266,11 +293,13 @@ CONSORTIUM_OUTPUTS = [
             "policy_check",
             "pool_sites",
             "pool_sensitivity",
+            "pool_moderators",
             "pool_items",
             "ipd_model",
             "replication_criteria",
             "report_tables",
             "report_forests",
+            "report_moderators",
             "report_likert",
             "report_config",
         )
@@ -284,6 +313,7 @@ def audited_outputs():
     files += CONSORTIUM_OUTPUTS
     files += [str(path) for path in report_table_files()]
     files += [str(path) for path in report_figure_files("forest")]
+    files += [str(path) for path in report_figure_files("moderators")]
     files += [str(path) for path in report_figure_files("likert")]
     return files
 
@@ -327,6 +357,7 @@ def all_outputs():
         "results/pooled/replication_criteria.csv",
         *report_table_files(),
         *report_figure_files("forest"),
+        *report_figure_files("moderators"),
         *report_figure_files("likert"),
         "results/report/config_used.yaml",
         "results/audit/manifest.json",

@@ -1,9 +1,11 @@
-# Stage 3: pool the sites: meta-analysis, sensitivity analyses and combined tests.
+# Stage 3: pool the sites: meta-analysis, sensitivity analyses, combined tests, and why the
+# sites differ (moderators, subgroups, influence).
 
 
 localrules:
     pool_sites,
     pool_sensitivity,
+    pool_moderators,
     pool_items,
 
 
@@ -47,6 +49,28 @@ rule pool_sensitivity:
         pooling=config["pooling"],
     script:
         "../scripts/pool_sensitivity.py"
+
+
+rule pool_moderators:
+    input:
+        summaries=consortium_tables("summary"),
+        overview="results/validation/overview.tsv",
+    output:
+        moderators="results/pooled/moderators.csv",
+        subgroups="results/pooled/subgroups.csv",
+        influence="results/pooled/influence.csv",
+    log:
+        "results/logs/pool_moderators.log",
+    params:
+        provenance=provenance("pool_moderators.py"),
+        roles=INSTRUMENT.roles,
+        outcomes=INSTRUMENT.outcomes,
+        enrolled=enrolment_dates(),
+        pooling=config["pooling"],
+        moderators=config["moderators"],
+        moderator_values=moderator_values(),
+    script:
+        "../scripts/pool_moderators.py"
 
 
 rule pool_items:

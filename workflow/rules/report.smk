@@ -15,6 +15,8 @@ rule report_tables:
         pooled_items="results/pooled/items.csv",
         criteria="results/pooled/replication_criteria.csv",
         verdicts="results/pooled/replication_verdicts.csv",
+        moderators="results/pooled/moderators.csv",
+        influence="results/pooled/influence.csv",
         summaries=consortium_tables("summary"),
         site_items=consortium_tables("items"),
         demographics=consortium_tables("demographics"),
@@ -47,6 +49,31 @@ rule report_forests:
         settings=report_settings(FOREST_SETTINGS),
         instrument=config["instrument"],
         kind="forest",
+    script:
+        "../scripts/report_figures.py"
+
+
+rule report_moderators:
+    input:
+        weights="results/pooled/weights.csv",
+        moderators="results/pooled/moderators.csv",
+        subgroups="results/pooled/subgroups.csv",
+        influence="results/pooled/influence.csv",
+    output:
+        figures=report_figure_files("moderators"),
+    log:
+        "results/logs/report_moderators.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        provenance=provenance("report_figures.py"),
+        settings=report_settings(FOREST_SETTINGS),
+        instrument=config["instrument"],
+        moderators=config["moderators"],
+        moderator_values=moderator_values(),
+        kind="moderators",
     script:
         "../scripts/report_figures.py"
 

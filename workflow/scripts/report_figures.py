@@ -1,4 +1,5 @@
-"""Publication figures, as PNG and SVG: forest and cumulative plots, or Likert bars."""
+"""Publication figures, as PNG and SVG: forest and cumulative plots, Likert bars, or why the
+sites differ (bubble, subgroup and Baujat plots)."""
 
 from pathlib import Path
 
@@ -6,9 +7,30 @@ import pandas as pd
 
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
+from revmentor.core.moderators import moderators_from_config, site_values
 from revmentor.report.assemble import settings_from
-from revmentor.report.figure_plan import cumulative_figures, forest_figures, likert_figures
-from revmentor.report.figures import draw_forest, draw_likert, save_figure
+from revmentor.report.figure_plan import (
+    cumulative_figures,
+    forest_figures,
+    likert_figures,
+    moderator_figures,
+)
+from revmentor.report.figures import ForestData, LikertData, draw_forest, draw_likert, save_figure
+from revmentor.report.figures.baujat import BaujatData, draw_baujat
+from revmentor.report.figures.moderators import (
+    BubbleData,
+    SubgroupData,
+    draw_bubble,
+    draw_subgroups,
+)
+
+DRAW = {
+    ForestData: draw_forest,
+    LikertData: draw_likert,
+    BubbleData: draw_bubble,
+    SubgroupData: draw_subgroups,
+    BaujatData: draw_baujat,
+}
 
 with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
     settings = settings_from(snakemake.params.settings)
@@ -20,13 +42,19 @@ with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
         weights = pd.read_csv(given.weights)
         figures = forest_figures(pd.read_csv(given.meta), weights, settings, level)
         figures |= cumulative_figures(pd.read_csv(given.cumulative), settings, level)
-        draw = draw_forest
+    elif snakemake.params.kind == "moderators":
+        moderators = moderators_from_config(snakemake.params.moderators)
+        values = site_values(moderators, snakemake.params.moderator_values)
+        names = ("weights", "moderators", "subgroups", "influence")
+        frames = {
+            name: pd.read_csv(given[name], keep_default_na=False, na_values=[""]) for name in names
+        }
+        figures = moderator_figures(frames, settings, moderators, values)
     else:
         counts = pd.concat([pd.read_csv(path) for path in given.likert], ignore_index=True)
         domains = {domain.id: domain.label for domain in instrument.domains}
         levels = range(instrument.scale_min, instrument.scale_max + 1)
         figures = likert_figures(counts, settings, domains, levels, instrument.timepoints)
-        draw = draw_likert
     for stem, data in figures.items():
-        save_figure(draw(data), folder / stem)
+        save_figure(DRAW[type(data)](data), folder / stem)
     log.info("%d figures", len(figures))

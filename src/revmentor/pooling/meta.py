@@ -21,6 +21,7 @@ estimate ± t(k − 2)·√(τ² + se²) (Higgins, Thompson & Spiegelhalter 2009
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,25 +106,32 @@ def _reml_step(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
     return float((np.sum(py**2) - trace_p) / trace_pp)
 
 
-def restricted_ml(y: np.ndarray, v: np.ndarray) -> Heterogeneity:
-    if len(y) < 2:
-        return Heterogeneity(0.0)
-    tau2 = dersimonian_laird(y, v).tau2
+def fisher_scoring(step: Callable[[float], float], start: float) -> Heterogeneity:
+    """REML τ² by metafor's Fisher scoring from ``start``: a step that would leave [0, ∞) is
+    halved (down to the threshold, then the iterate goes to exactly 0); stop when a step is
+    under REML_THRESHOLD. ``step(τ²)`` is (yᵀPPy − tr P)/tr(PP) at τ²."""
+    tau2 = start
     for _ in range(REML_MAX_ITERATIONS):
-        step = _reml_step(y, v, tau2)
-        while tau2 + step < 0:
-            step /= 2
-            if abs(step) < REML_THRESHOLD:
-                step = -tau2
+        change = step(tau2)
+        while tau2 + change < 0:
+            change /= 2
+            if abs(change) < REML_THRESHOLD:
+                change = -tau2
                 break
-        tau2 += step
-        if abs(step) < REML_THRESHOLD:
+        tau2 += change
+        if abs(change) < REML_THRESHOLD:
             return Heterogeneity(max(0.0, tau2))
     return Heterogeneity(
         max(0.0, tau2),
         converged=False,
         note=f"REML did not converge in {REML_MAX_ITERATIONS} Fisher-scoring steps",
     )
+
+
+def restricted_ml(y: np.ndarray, v: np.ndarray) -> Heterogeneity:
+    if len(y) < 2:
+        return Heterogeneity(0.0)
+    return fisher_scoring(lambda tau2: _reml_step(y, v, tau2), dersimonian_laird(y, v).tau2)
 
 
 def _upper_search_bound(y: np.ndarray, v: np.ndarray) -> float:

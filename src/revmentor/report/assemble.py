@@ -11,6 +11,7 @@ import pandas as pd
 
 from revmentor.replication.original import original_results
 from revmentor.report import tables
+from revmentor.report.heterogeneity import heterogeneity_lines, heterogeneity_table
 
 P_COLUMNS = ("p", "original_p", "stratified_wilcoxon_p", "wilcoxon_p", "paired_p")
 
@@ -108,8 +109,37 @@ def replication(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table
         "site's true change.",
         CRITERIA_NOTE,
         verdict_note(settings.alpha),
+        *heterogeneity_lines(why_sites_differ(frames, settings)),
     )
     return Table(frame, "Replication: the original study beside the pooled result", notes)
+
+
+def why_sites_differ(frames: Mapping[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    return heterogeneity_table(
+        frames["meta"],
+        frames["moderators"],
+        frames["influence"],
+        headline_outcomes(settings),
+        settings.pooling,
+    )
+
+
+def heterogeneity(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
+    notes = (
+        primary_text(settings.pooling),
+        "k, tau2 and i2: the primary analysis without moderators. moderators_explain: for "
+        "each moderator alone, metafor's pseudo-R² (the share of tau² the meta-regression "
+        "removes, 100 * (tau2 without - tau2 with) / tau2 without, at least 0) and the "
+        "omnibus test that the moderator has no effect (F with Knapp-Hartung, QM with z); k "
+        "counts the sites with a known value. influential_sites: metafor's rule (DFFITS, "
+        "Cook's distance, hat value or DFBETAS past its cut-off) on the z-test fit. "
+        "Every model is in results/pooled/moderators.csv, subgroups.csv and influence.csv.",
+    )
+    return Table(
+        why_sites_differ(frames, settings),
+        "Why do sites differ? Moderators and influential sites, per headline outcome",
+        notes,
+    )
 
 
 def replication_matrix(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
@@ -167,6 +197,7 @@ def all_tables(frames: Mapping[str, pd.DataFrame], settings: Settings) -> dict[s
     return {
         "replication": replication(frames, settings),
         "replication_matrix": replication_matrix(frames, settings),
+        "heterogeneity": heterogeneity(frames, settings),
         "sites": sites(frames, settings),
         "participants": participants(frames, settings),
         "items": items(frames, settings),
@@ -191,7 +222,14 @@ def headline_outcomes(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
-TABLE_NAMES = ("replication", "replication_matrix", "sites", "participants", "items")
+TABLE_NAMES = (
+    "replication",
+    "replication_matrix",
+    "heterogeneity",
+    "sites",
+    "participants",
+    "items",
+)
 
 
 def settings_from(values: Mapping[str, Any]) -> Settings:

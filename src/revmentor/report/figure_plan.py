@@ -6,13 +6,23 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from revmentor.core.moderators import Moderator, ModeratorValue
 from revmentor.report.assemble import Settings, headline_outcomes, ordered_sites, reference_changes
 from revmentor.report.figures import (
     ForestData,
     LikertData,
     cumulative_data,
+    default_title,
     forest_data,
     likert_data,
+)
+from revmentor.report.figures.baujat import BaujatData, baujat_data
+from revmentor.report.figures.moderators import (
+    BubbleData,
+    SubgroupData,
+    bubble_data,
+    moderator_analysis,
+    subgroup_data,
 )
 
 POOLED_LABEL = "All sites"
@@ -30,10 +40,34 @@ def likert_stem(role: str, domain: str) -> str:
     return f"likert_{role}_{domain}"
 
 
+def bubble_stem(role: str, outcome: str, moderator: str) -> str:
+    return f"bubble_{role}_{outcome}_{moderator}"
+
+
+def subgroup_stem(role: str, outcome: str, moderator: str) -> str:
+    return f"subgroups_{role}_{outcome}_{moderator}"
+
+
+def baujat_stem(role: str, outcome: str) -> str:
+    return f"baujat_{role}_{outcome}"
+
+
 def forest_stems(settings: Settings) -> list[str]:
     """Forest and cumulative figure file names (without suffix), known before anything runs."""
     stems = [forest_stem(r, o) for r in settings.roles for o in settings.outcomes]
     return stems + [cumulative_stem(r, o) for r, o in headline_outcomes(settings)]
+
+
+def moderator_stems(settings: Settings, moderators: Sequence[Moderator]) -> list[str]:
+    """Per headline outcome: a bubble plot per numeric moderator, a subgroup forest plot per
+    categorical one, and a Baujat plot; known before anything runs."""
+    stems = []
+    for role, outcome in headline_outcomes(settings):
+        for moderator in moderators:
+            stem = subgroup_stem if moderator.is_categorical else bubble_stem
+            stems.append(stem(role, outcome, moderator.id))
+        stems.append(baujat_stem(role, outcome))
+    return stems
 
 
 def likert_stems(settings: Settings, domains: Sequence[str]) -> list[str]:
@@ -111,5 +145,77 @@ def likert_figures(
             levels,
             timepoints=timepoints,
             title=f"All domains, all sites: {role}s, before and after (% of answers)",
+        )
+    return figures
+
+
+def _analysis(frame: pd.DataFrame, **keys: str) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in keys.items():
+        mask &= frame[column] == value
+    return frame[mask]
+
+
+def moderator_figures(
+    frames: Mapping[str, pd.DataFrame],
+    settings: Settings,
+    moderators: Sequence[Moderator],
+    values: Mapping[str, Mapping[str, ModeratorValue]],
+) -> dict[str, BubbleData | SubgroupData | BaujatData]:
+    """Why the sites differ, per headline outcome of the primary measure and method.
+
+    ``frames``: weights, moderators, subgroups and influence (results/pooled/*.csv);
+    ``values``: {moderator id: {site id: value}}. Bubble lines and subgroups use the
+    primary method and test as moderators.csv holds them; Baujat plots the primary method's
+    z-test fit (REML when the primary is FE, whose fit has no τ²)."""
+    pooling = settings.pooling
+    measure, level = pooling["measure"], float(pooling["level"])
+    method, test = moderator_analysis(pooling["method"], pooling["test"])
+    influence_method = "REML" if pooling["method"] == "FE" else pooling["method"]
+    figures: dict[str, BubbleData | SubgroupData | BaujatData] = {}
+    for role, outcome in headline_outcomes(settings):
+        keys = {"role": role, "outcome": outcome, "measure": measure}
+        effects = _analysis(frames["weights"], **keys, method=pooling["method"])
+        order = {
+            site: i
+            for i, site in enumerate(
+                ordered_sites(settings, dict(zip(effects["site_id"], effects["yi"], strict=True)))
+            )
+        }
+        effects = effects.iloc[effects["site_id"].map(order).argsort(kind="stable")]
+        title = default_title({"role": role, "outcome": outcome})
+        for moderator in moderators:
+            analysis = {**keys, "method": method, "test": test, "moderator": moderator.id}
+            if moderator.is_categorical:
+                figures[subgroup_stem(role, outcome, moderator.id)] = subgroup_data(
+                    f"{title} \u2013 {moderator.label}",
+                    moderator,
+                    effects,
+                    values[moderator.id],
+                    _analysis(frames["subgroups"], **analysis),
+                    settings.names,
+                    measure=measure,
+                    method=method,
+                    test=test,
+                    max_site_rows=settings.forest_max_sites,
+                    level=level,
+                )
+            else:
+                figures[bubble_stem(role, outcome, moderator.id)] = bubble_data(
+                    f"{title} \u2013 {moderator.label}",
+                    moderator,
+                    effects,
+                    values[moderator.id],
+                    _analysis(frames["moderators"], **analysis),
+                    measure=measure,
+                    method=method,
+                    test=test,
+                    level=level,
+                )
+        figures[baujat_stem(role, outcome)] = baujat_data(
+            f"{title} \u2013 which sites drive heterogeneity (Baujat plot)",
+            _analysis(frames["influence"], **keys, method=influence_method),
+            influence_method,
+            primary_method=pooling["method"],
         )
     return figures

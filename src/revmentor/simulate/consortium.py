@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
+from revmentor.core.moderators import REGISTRY_OPTIONAL_COLUMNS, REGISTRY_REQUIRED_COLUMNS
 from revmentor.core.workbook import responses_workbook, save_workbook
 from revmentor.simulate.model import SimulationModel, SiteDesign, simulate_site
 
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DATA made by the revmentor simulator (seeded). No real person is described."
 )
-REGISTRY_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
-OPTIONAL_REGISTRY_COLUMNS = ("items",)
 
 #: Turns a simulated site's responses into (summary CSV text, items CSV text), as the site
 #: itself would by running the per-site step locally.
@@ -33,6 +32,11 @@ class SimulatedSite:
     file_name: str
     delimiter: str = ","
     format: str = "responses"
+
+    @property
+    def moderators(self) -> Mapping[str, str]:
+        """The site's moderator values, as its registry row holds them."""
+        return self.design.moderators
 
 
 def responses_text(frame: pd.DataFrame, delimiter: str = ",") -> str:
@@ -62,9 +66,13 @@ def write_responses(
 
 
 def registry_text(rows: Sequence[dict[str, str]]) -> str:
-    """The site registry; the optional columns appear only when some site uses them."""
-    columns = [*REGISTRY_COLUMNS]
-    columns += [c for c in OPTIONAL_REGISTRY_COLUMNS if any(row.get(c) for row in rows)]
+    """The site registry; the optional columns appear only when some site uses them, and
+    every other key of a row is a moderator column, in the order the rows first give it."""
+    columns = [*REGISTRY_REQUIRED_COLUMNS]
+    columns += [c for c in REGISTRY_OPTIONAL_COLUMNS if any(row.get(c) for row in rows)]
+    own = {*REGISTRY_REQUIRED_COLUMNS, *REGISTRY_OPTIONAL_COLUMNS}
+    for row in rows:
+        columns += [key for key in row if key not in own and key not in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
     writer.writerow(columns)
@@ -97,6 +105,7 @@ def write_consortium(
             "data": _relative(path, data_root),
             "format": site.format,
             "enrolled": site.enrolled,
+            **site.moderators,
         }
         if site.format == "summary":
             if summarise is None:

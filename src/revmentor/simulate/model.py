@@ -3,8 +3,12 @@
 For site *s*, role *r*, participant *i*, domain *d* (latent scale = Likert points):
 
 - site effect on the change: ``u[s,r] ~ Normal(0, site_sd[r]^2)``;
+- moderators: the site's known facts (its registry cells) shift the change by
+  ``m[s,r] = sum over moderators of shift(value[s], r)``, with no random draw: a categorical
+  moderator shifts it by its level's amount (the reference level by 0), a numeric one by
+  ``per_unit[r] * (value - centre)``; an unknown (empty) value shifts it by 0;
 - participant baseline: ``a[i] ~ Normal(baseline_mean[r], between_sd^2)``;
-- participant change: ``c[i] ~ Normal(change_mean[r] + u[s,r], change_sd^2)``;
+- participant change: ``c[i] ~ Normal(change_mean[r] + u[s,r] + m[s,r], change_sd^2)``;
 - latent scores: ``pre[i,d] = a[i] + domain_baseline[d] + e``,
   ``post[i,d] = a[i] + domain_baseline[d] + c[i] + domain_change[d] + e'``, with
   independent ``e, e' ~ Normal(0, noise_sd^2)``;
@@ -16,7 +20,12 @@ For site *s*, role *r*, participant *i*, domain *d* (latent scale = Likert point
 - demographics: drawn from role-specific categorical distributions, on the baseline row.
 
 The defaults are set so that a mentor's median total moves from about 23 to about 29, as
-in Raju et al. (2022), and consultants (mentees) change less.
+in Raju et al. (2022), and consultants (mentees) change less. By default a district
+hospital's mentors gain 0.35 points per domain less than a teaching hospital's, and each
+hour of mentoring above 10 adds 0.04 points per domain for mentors (0.015 for mentees), so
+that site-level moderators explain part of the sites' heterogeneity. A site with no
+moderator values (or the reference level and 10 hours) is simulated exactly as before:
+the moderators take no random draw, so no site's data depend on another's.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from revmentor.core.instrument import SITE_COLUMN, Instrument, Item
+from revmentor.core.numbers import plain_number
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,38 @@ def _default_roles() -> dict[str, RoleModel]:
 
 
 @dataclass(frozen=True)
+class ModeratorEffect:
+    """How one site-level moderator shifts each role's mean change, in points per domain.
+
+    A categorical moderator gives ``by_level[level][role]`` (levels not listed, such as the
+    reference, shift nothing); a numeric one gives ``per_unit[role]`` for each unit above
+    ``centre`` (and takes as much off below it).
+    """
+
+    by_level: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    per_unit: Mapping[str, float] = field(default_factory=dict)
+    centre: float = 0.0
+
+    def shift(self, moderator_id: str, text: str, role: str) -> float:
+        """The shift for a site whose registry cell holds ``text`` ("" = unknown: none)."""
+        if text == "":
+            return 0.0
+        if self.by_level:
+            return self.by_level.get(text, {}).get(role, 0.0)
+        value = plain_number(text)
+        if value is None:
+            raise ValueError(f"{moderator_id} is numeric, but a simulated site gives '{text}'")
+        return self.per_unit.get(role, 0.0) * (value - self.centre)
+
+
+def _default_moderator_effects() -> dict[str, ModeratorEffect]:
+    return {
+        "hospital_type": ModeratorEffect(by_level={"district": {"mentor": -0.35, "mentee": -0.1}}),
+        "mentoring_hours": ModeratorEffect(per_unit={"mentor": 0.04, "mentee": 0.015}, centre=10.0),
+    }
+
+
+@dataclass(frozen=True)
 class SimulationModel:
     roles: Mapping[str, RoleModel] = field(default_factory=_default_roles)
     between_sd: float = 0.45
@@ -113,16 +155,33 @@ class SimulationModel:
     )
     p_missing_score: float = 0.01
     p_dropout: float = 0.05
+    #: By moderator id; a site's value of a moderator not listed here has no effect.
+    moderator_effects: Mapping[str, ModeratorEffect] = field(
+        default_factory=_default_moderator_effects
+    )
+
+    def moderator_shift(self, values: Mapping[str, str], role: str) -> float:
+        """How much a site's moderator values move a role's mean change per domain."""
+        return sum(
+            (
+                self.moderator_effects[moderator_id].shift(moderator_id, text, role)
+                for moderator_id, text in values.items()
+                if moderator_id in self.moderator_effects
+            ),
+            0.0,
+        )
 
 
 @dataclass(frozen=True)
 class SiteDesign:
-    """How many participants a simulated site has, and how its data are collected."""
+    """How many participants a simulated site has, how its data are collected, and its
+    moderator values as its registry cells hold them (by moderator id; "" = unknown)."""
 
     site_id: str
     participants: Mapping[str, int]
     p_missing_score: float | None = None
     p_dropout: float | None = None
+    moderators: Mapping[str, str] = field(default_factory=dict)
 
 
 def site_rng(seed: int, site_id: str) -> np.random.Generator:
@@ -168,7 +227,9 @@ def simulate_site(
     rows: list[dict[str, str | int | None]] = []
     for role_name in instrument.roles:
         role = model.roles.get(role_name) or RoleModel(3.5, 0.5, 0.2)
-        site_effect = rng.normal(0.0, role.site_sd)
+        site_effect = rng.normal(0.0, role.site_sd) + model.moderator_shift(
+            design.moderators, role_name
+        )
         tag = "".join(ch for ch in role_name.upper() if ch.isalnum())
         for number in range(1, design.participants.get(role_name, 0) + 1):
             participant = f"SYN-{prefix}-{tag}{number:03d}"

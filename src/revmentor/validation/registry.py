@@ -6,6 +6,10 @@ cells, real calendar dates, duplicate ids, ids the workflow or Windows reserve
 that leave ``data_root`` and two sites sending the same file. Every problem names the sheet
 row and column.
 
+Besides its own columns the registry holds one column per moderator declared under
+``moderators:`` in config.yaml (:mod:`revmentor.core.moderators`), and no other. A
+moderator column may be left out, and a cell left empty: the value is then unknown.
+
 The file is tab-separated text with spreadsheet quoting: a cell that holds a double quote,
 a tab or a line break is written in double quotes, each quote inside it doubled, as Excel
 saves it and as :func:`add_site` writes it. A quote that opens a cell but does not close it
@@ -19,22 +23,23 @@ import datetime as dt
 import io
 import os
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from revmentor.core.config import schema_problems
 from revmentor.core.hashing import sha256_file
+from revmentor.core.moderators import (
+    REGISTRY_COLUMNS,
+    REGISTRY_OPTIONAL_COLUMNS,
+    REGISTRY_REQUIRED_COLUMNS,
+    Moderator,
+)
 from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.core.site_ids import PRINTABLE_NAME, site_id_problem, site_name_problem, visible
 from revmentor.core.tables import CURRENT_UMASK
 from revmentor.validation.readers import decode_text
-
-REQUIRED_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
-#: ``items``: a summary-only site's items file, relative to data_root (optional).
-OPTIONAL_COLUMNS = ("items",)
-COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Site:
     path: str
     sha256: str
     items_path: str = ""
+    #: Each configured moderator's registry cell, as typed (valid); "" where unknown.
+    moderators: dict[str, str] = field(default_factory=dict)
 
     def as_params(self) -> dict[str, str]:
         """What a rule needs to know about the site, as plain values Snakemake can track."""
@@ -67,16 +74,20 @@ def read_registry(
     *,
     allow_absolute: bool,
     row_schema: Mapping[str, Any],
+    moderators: Sequence[Moderator] = (),
 ) -> tuple[Site, ...]:
-    """Every site of the registry, or a :class:`ProblemsError` listing every problem."""
+    """Every site of the registry, or a :class:`ProblemsError` listing every problem.
+
+    ``moderators`` are those declared in the config: their columns are allowed, and each
+    cell must be a value of its moderator or empty (unknown)."""
     shown = str(sheet)
     if not sheet.is_file():
         raise ProblemsError(
             f"site registry {shown} not found",
             [Problem(None, None, "file_exists", f"{shown} does not exist", shown)],
         )
-    rows = _read_rows(sheet, shown)
-    problems = _content_problems(rows, row_schema)
+    rows = _read_rows(sheet, shown, moderators)
+    problems = _content_problems(rows, row_schema, moderators)
     paths: dict[int, str] = {}
     for number, record in rows:
         if record.get("data"):
@@ -91,22 +102,59 @@ def read_registry(
     if problems:
         raise ProblemsError(f"site registry {shown} has problems", problems)
     return tuple(
-        _site(number, record, paths[number], items_paths.get(number, "")) for number, record in rows
+        _site(number, record, paths[number], items_paths.get(number, ""), moderators)
+        for number, record in rows
     )
 
 
 def _content_problems(
-    rows: list[tuple[int, dict[str, str]]], row_schema: Mapping[str, Any]
+    rows: list[tuple[int, dict[str, str]]],
+    row_schema: Mapping[str, Any],
+    moderators: Sequence[Moderator] = (),
 ) -> list[Problem]:
     """Everything wrong with the cells themselves, before any file they name is looked at."""
     problems: list[Problem] = []
+    moderator_ids = {moderator.id for moderator in moderators}
     for number, record in rows:
-        problems += _row_problems(number, record, row_schema)
+        # The row schema knows only the registry's own columns.
+        own = {name: value for name, value in record.items() if name not in moderator_ids}
+        problems += _row_problems(number, own, row_schema)
+        problems += _moderator_problems(number, record, moderators)
     return problems + _duplicate_id_problems(rows)
 
 
-def add_site(sheet: Path, values: Mapping[str, str], *, row_schema: Mapping[str, Any]) -> int:
+def _moderator_problems(
+    number: int, record: Mapping[str, str], moderators: Sequence[Moderator]
+) -> list[Problem]:
+    problems = []
+    for moderator in moderators:
+        text = record.get(moderator.id, "")
+        reason = moderator.value_problem(text)
+        if reason:
+            problems.append(
+                Problem(
+                    number,
+                    moderator.id,
+                    "moderator_value",
+                    f"{reason}; leave the cell empty if the value is unknown",
+                    shown_value(text),
+                )
+            )
+    return problems
+
+
+def add_site(
+    sheet: Path,
+    values: Mapping[str, str],
+    *,
+    row_schema: Mapping[str, Any],
+    moderators: Sequence[Moderator] = (),
+) -> int:
     """Append one site to the registry and return its row number.
+
+    ``values`` may hold a cell for any of the configured ``moderators``; a moderator
+    column the registry lacks yet is added at the end of the header, empty (unknown) for
+    the sites already there, whose cells are otherwise kept as they read.
 
     Cells are quoted as a spreadsheet quotes them, so any name reads back as typed. The
     new registry is written beside the old one and read back (every row checked as
@@ -115,13 +163,14 @@ def add_site(sheet: Path, values: Mapping[str, str], *, row_schema: Mapping[str,
     The files a row names are not looked at: a new site has not sent its file yet.
     """
     shown = str(sheet)
-    content, header = _with_row(sheet, values, shown)
+    new_columns = [m.id for m in moderators if values.get(m.id, "") != ""]
+    content, header = _with_row(sheet, values, shown, new_columns)
     sheet.parent.mkdir(parents=True, exist_ok=True)
     handle, staged = tempfile.mkstemp(dir=sheet.parent, prefix=f".{sheet.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
-        number = _check_new_row(Path(staged), shown, header, values, row_schema)
+        number = _check_new_row(Path(staged), shown, header, values, row_schema, moderators)
         # mkstemp makes the file private: keep the registry's own permissions.
         mode = sheet.stat().st_mode & 0o7777 if sheet.exists() else 0o666 & ~CURRENT_UMASK
         os.chmod(staged, mode)
@@ -132,18 +181,27 @@ def add_site(sheet: Path, values: Mapping[str, str], *, row_schema: Mapping[str,
     return number
 
 
-def _with_row(sheet: Path, values: Mapping[str, str], shown: str) -> tuple[bytes, list[str]]:
-    """The registry's bytes with the row appended (earlier bytes untouched, its own line
-    ends kept), and its header."""
+def _with_row(
+    sheet: Path, values: Mapping[str, str], shown: str, needed_columns: Sequence[str] = ()
+) -> tuple[bytes, list[str]]:
+    """The registry's bytes with the row appended (its own line ends kept), and its header.
+
+    Earlier bytes are untouched unless one of ``needed_columns`` is missing from the
+    header: then every row is written again with that column added, empty."""
     old = sheet.read_bytes() if sheet.is_file() else b""
     # A registry of blank lines only is started afresh: a blank row 1 would be no header.
     old = old if old.strip() else b""
-    header = list(COLUMNS)
+    header = [*REGISTRY_COLUMNS, *needed_columns]
     line_end = "\n"
     if old:
         text = decode_text(old, shown)
-        header = [cell.strip() for cell in _parse(text, shown)[0]]
+        records = _parse(text, shown)
+        header = [cell.strip() for cell in records[0]]
         line_end = "\r\n" if "\r\n" in text else "\n"
+        missing = [column for column in needed_columns if column not in header]
+        if missing:
+            old = _with_columns(records, missing, line_end, shown)
+            header += missing
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator=line_end)
     if not old:
@@ -153,21 +211,56 @@ def _with_row(sheet: Path, values: Mapping[str, str], shown: str) -> tuple[bytes
     return old + separator + buffer.getvalue().encode("utf-8"), header
 
 
+def _with_columns(
+    records: list[list[str]], columns: Sequence[str], line_end: str, shown: str
+) -> bytes:
+    """Every record written again with ``columns`` added at the end, empty (value unknown)
+    for every site; blank lines stay blank. Refused unless every earlier cell reads back
+    as it was."""
+
+    def widened(index: int, record: list[str]) -> list[str]:
+        if index == 0:
+            return [*record, *columns]
+        return [*record, *([""] * len(columns))] if any(c.strip() for c in record) else []
+
+    expected = [widened(index, record) for index, record in enumerate(records)]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator=line_end).writerows(expected)
+    text = buffer.getvalue()
+    if _parse(text, shown) != expected:
+        raise ProblemsError(
+            f"site registry {shown} is unchanged: adding the column(s) {', '.join(columns)} "
+            "would change cells of the sites already there",
+            [
+                Problem(
+                    None,
+                    column,
+                    "reads_back",
+                    f"add the column '{column}' to row 1 of {shown} by hand (in a spreadsheet, "
+                    "saved as tab-separated text), then run the command again",
+                )
+                for column in columns
+            ],
+        )
+    return text.encode("utf-8")
+
+
 def _check_new_row(
     staged: Path,
     shown: str,
     header: list[str],
     values: Mapping[str, str],
     row_schema: Mapping[str, Any],
+    moderators: Sequence[Moderator] = (),
 ) -> int:
     """The staged registry's new row number, once every row reads back as it should."""
-    rows = _read_rows(staged, shown)
-    problems = _content_problems(rows, row_schema)
+    rows = _read_rows(staged, shown, moderators)
+    problems = _content_problems(rows, row_schema, moderators)
     if problems:
         raise ProblemsError(f"site registry {shown} is unchanged: it has problems", problems)
     number, record = rows[-1]
     expected = {
-        **dict.fromkeys(OPTIONAL_COLUMNS, ""),
+        **dict.fromkeys(REGISTRY_OPTIONAL_COLUMNS, ""),
         **{column: values.get(column, "") for column in header},
     }
     different = [column for column in header if record.get(column) != expected[column]]
@@ -186,6 +279,15 @@ def _check_new_row(
             ],
         )
     return number
+
+
+def registry_columns(sheet: Path) -> list[str]:
+    """The registry's column names, as row 1 holds them (none if it is missing or blank)."""
+    if not sheet.is_file() or not sheet.read_bytes().strip():
+        return []
+    return [
+        cell.strip() for cell in _parse(decode_text(sheet.read_bytes(), str(sheet)), str(sheet))[0]
+    ]
 
 
 def registered_site_ids(sheet: Path) -> list[str]:
@@ -262,7 +364,9 @@ def _items_paths(
     return paths, problems
 
 
-def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
+def _read_rows(
+    sheet: Path, shown: str, moderators: Sequence[Moderator] = ()
+) -> list[tuple[int, dict[str, str]]]:
     text = decode_text(sheet.read_bytes(), shown)
     records = _parse(text, shown)
     if not records or not any(cell.strip() for cell in records[0]):
@@ -271,13 +375,16 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
             [Problem(1, None, "header_present", "row 1 must hold the column names")],
         )
     header = [cell.strip() for cell in records[0]]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in REGISTRY_REQUIRED_COLUMNS if name not in header]
+    moderator_ids = tuple(moderator.id for moderator in moderators)
+    # Moderator columns are optional: a site without one has an unknown value.
+    optional = (*REGISTRY_OPTIONAL_COLUMNS, *moderator_ids)
+    unknown = [name for name in header if name not in (*REGISTRY_REQUIRED_COLUMNS, *optional)]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     problems = (
         [Problem(1, name, "required_column", f"column '{name}' is missing") for name in missing]
         + [
-            Problem(1, name, "known_column", f"column '{name}' is not a registry column {COLUMNS}")
+            Problem(1, name, "known_column", _unknown_column_message(name, moderator_ids))
             for name in unknown
         ]
         + [
@@ -307,7 +414,7 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
         rows.append(
             (
                 number,
-                {**dict.fromkeys(OPTIONAL_COLUMNS, ""), **dict(zip(header, cells, strict=True))},
+                {**dict.fromkeys(optional, ""), **dict(zip(header, cells, strict=True))},
             )
         )
     if problems:
@@ -320,10 +427,19 @@ def _read_rows(sheet: Path, shown: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def _unknown_column_message(name: str, moderator_ids: Sequence[str]) -> str:
+    declared = ", ".join(moderator_ids) if moderator_ids else "none are declared"
+    return (
+        f"column '{name}' is not a registry column. Allowed: {', '.join(REGISTRY_COLUMNS)}, "
+        f"and the moderators declared under 'moderators:' in config.yaml ({declared}). "
+        f"To record '{name}' for each site, declare it as a moderator there first"
+    )
+
+
 def _row_problems(number: int, record: dict[str, str], schema: Mapping[str, Any]) -> list[Problem]:
     problems = [
         Problem(number, name, "value_present", f"'{name}' is empty")
-        for name in REQUIRED_COLUMNS
+        for name in REGISTRY_REQUIRED_COLUMNS
         if not record.get(name)
     ]
     present = {name: value for name, value in record.items() if value}
@@ -399,7 +515,13 @@ def _duplicate_id_problems(entries: list[tuple[int, dict[str, str]]]) -> list[Pr
     return problems
 
 
-def _site(number: int, record: dict[str, str], path: str, items_path: str) -> Site:
+def _site(
+    number: int,
+    record: dict[str, str],
+    path: str,
+    items_path: str,
+    moderators: Sequence[Moderator],
+) -> Site:
     return Site(
         site_id=record["site_id"],
         name=record["name"],
@@ -410,6 +532,7 @@ def _site(number: int, record: dict[str, str], path: str, items_path: str) -> Si
         path=path,
         sha256=sha256_file(Path(path)),
         items_path=items_path,
+        moderators={moderator.id: record.get(moderator.id, "") for moderator in moderators},
     )
 
 
