@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from revmentor.core.instrument import Instrument
+from revmentor.report.assemble import Settings, settings_from
 from revmentor.simulate.consortium import SimulatedSite, write_consortium
 from revmentor.simulate.model import SiteDesign
 from revmentor.validation.registry import Site
@@ -72,6 +73,19 @@ def build(folder: Path, instrument: Instrument) -> tuple[Site, ...]:
             )
         )
     return tuple(sites)
+
+
+def golden_settings(sites: tuple[Site, ...], config: dict, instrument: Instrument) -> Settings:
+    """The report settings of the golden consortium, as the report stage builds them."""
+    return settings_from(
+        {
+            "roles": instrument.roles,
+            "outcomes": instrument.outcomes,
+            "names": {site.site_id: site.name for site in sites},
+            "enrolled": {site.site_id: site.enrolled.isoformat() for site in sites},
+            **{key: config[key] for key in ("original_study", "pooling", "report", "disclosure")},
+        }
+    )
 
 
 def golden_config(config: dict) -> dict:

@@ -7,11 +7,11 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from revmentor.inprocess import analyse
-from revmentor.report.assemble import P_COLUMNS, heterogeneity, settings_from
+from revmentor.report.assemble import P_COLUMNS, heterogeneity
 from revmentor.report.heterogeneity import HETEROGENEITY_COLUMNS
 from revmentor.report.outputs import write_table
 from tests.browser import full_page_screenshot
-from tests.report.golden import build, golden_config
+from tests.report.golden import build, golden_config, golden_settings
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +29,7 @@ def written(tmp_path_factory, config, instrument):
     sites = build(folder, instrument)
     fixed = golden_config(config)
     frames = analyse(sites, fixed)
-    settings = settings_from(
-        {
-            "roles": instrument.roles,
-            "outcomes": instrument.outcomes,
-            "names": {site.site_id: site.name for site in sites},
-            "enrolled": {site.site_id: site.enrolled.isoformat() for site in sites},
-            **{key: fixed[key] for key in ("original_study", "pooling", "report", "disclosure")},
-        }
-    )
+    settings = golden_settings(sites, fixed, instrument)
     table = heterogeneity(frames, settings)
     paths = write_table(
         table.frame,

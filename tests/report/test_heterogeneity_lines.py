@@ -79,3 +79,12 @@ def test_a_model_that_cannot_be_fitted_says_why():
     assert table.iloc[0]["moderators_explain"].startswith(
         "mentoring_hours not estimated: the moderator has the same value at every site"
     )
+
+
+def test_an_ad_hoc_primary_test_reads_the_knapp_hartung_moderator_rows():
+    meta, regressions, influence = frames()
+    adhoc = {**POOLING, "test": "adhoc"}
+    table = heterogeneity_table(meta, regressions, influence, [("mentor", "total")], adhoc)
+    hksj = heterogeneity_table(meta, regressions, influence, [("mentor", "total")], POOLING)
+    assert table.iloc[0]["moderators_explain"] == hksj.iloc[0]["moderators_explain"]
+    assert table.iloc[0]["moderators_explain"].startswith("mentoring_hours explains")

@@ -20,10 +20,10 @@ from selenium.webdriver.common.by import By
 from revmentor.inprocess import analyse
 from revmentor.replication.criteria import CRITERIA
 from revmentor.replication.verdict import VERDICTS as ALL_VERDICTS
-from revmentor.report.assemble import P_COLUMNS, replication_matrix, settings_from
+from revmentor.report.assemble import P_COLUMNS, replication_matrix
 from revmentor.report.outputs import write_table
 from tests.browser import full_page_screenshot
-from tests.report.golden import build, golden_config
+from tests.report.golden import build, golden_config, golden_settings
 
 pytestmark = pytest.mark.slow
 
@@ -102,15 +102,7 @@ def analysed(tmp_path_factory, config, instrument):
     sites = build(folder, instrument)
     fixed = golden_config(config)
     frames = analyse(sites, fixed)
-    settings = settings_from(
-        {
-            "roles": instrument.roles,
-            "outcomes": instrument.outcomes,
-            "names": {site.site_id: site.name for site in sites},
-            "enrolled": {site.site_id: site.enrolled.isoformat() for site in sites},
-            **{key: fixed[key] for key in ("original_study", "pooling", "report", "disclosure")},
-        }
-    )
+    settings = golden_settings(sites, fixed, instrument)
     table = replication_matrix(frames, settings)
     paths = write_table(
         table.frame,

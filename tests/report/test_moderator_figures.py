@@ -12,6 +12,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from revmentor.core.moderators import Moderator
+from revmentor.pooling.heterogeneity import moderator_analysis
 from revmentor.pooling.moderators import design, fitted_line, meta_regression
 from revmentor.report import figure_plan, figures
 from revmentor.report.assemble import Settings
@@ -190,7 +191,7 @@ def test_coverage_counts_the_sites_without_a_value() -> None:
 def test_moderator_figures_use_the_moderator_analysis_nearest_the_primary(
     method, test, expected
 ) -> None:
-    assert moderators.moderator_analysis(method, test) == expected
+    assert moderator_analysis(method, test) == expected
 
 
 def test_regression_text_reports_slope_test_tau2_and_r2() -> None:

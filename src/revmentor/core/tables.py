@@ -134,6 +134,14 @@ def read_exact_csv(path: str | Path, sep: str = ",") -> pd.DataFrame:
     return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, lineterminator=LINE_END)
 
 
+def matching_rows(frame: pd.DataFrame, **keys: object) -> pd.DataFrame:
+    """The rows whose columns hold the given values (``role="mentor", method="REML"``)."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in keys.items():
+        mask &= frame[column] == value
+    return frame[mask]
+
+
 def typed_frame(
     records: Sequence[Mapping[str, Any]],
     columns: Sequence[str],

@@ -93,6 +93,21 @@ RANDOM_EFFECTS = tuple(method for method in METHODS if method != "FE")
 MODERATOR_TESTS = ("z", "hksj")
 
 
+def moderator_analysis(method: str, test: str) -> tuple[str, str]:
+    """The (method, test) of ``moderators.csv`` and ``subgroups.csv`` closest to the primary
+    analysis: they hold z and Knapp–Hartung only, and FE only with z, so a primary ad hoc
+    Knapp–Hartung analysis is shown by its Knapp–Hartung rows."""
+    if method == "FE":
+        return method, "z"
+    return method, test if test in MODERATOR_TESTS else "hksj"
+
+
+def influence_method(primary_method: str) -> str:
+    """The method whose influence diagnostics go with the primary analysis: the primary
+    method itself, or REML when it is FE, whose fit has no τ² to be influenced."""
+    return "REML" if primary_method == "FE" else primary_method
+
+
 def moderator_analyses() -> Iterator[tuple[str, str]]:
     for method in METHODS:
         for test in MODERATOR_TESTS[:1] if method == "FE" else MODERATOR_TESTS:

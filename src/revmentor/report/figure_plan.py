@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from revmentor.core.moderators import Moderator, ModeratorValue
+from revmentor.core.tables import matching_rows
+from revmentor.pooling.heterogeneity import influence_method, moderator_analysis
 from revmentor.report.assemble import Settings, headline_outcomes, ordered_sites, reference_changes
 from revmentor.report.figures import (
     ForestData,
@@ -21,7 +23,6 @@ from revmentor.report.figures.moderators import (
     BubbleData,
     SubgroupData,
     bubble_data,
-    moderator_analysis,
     subgroup_data,
 )
 
@@ -149,13 +150,6 @@ def likert_figures(
     return figures
 
 
-def _analysis(frame: pd.DataFrame, **keys: str) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
-    for column, value in keys.items():
-        mask &= frame[column] == value
-    return frame[mask]
-
-
 def moderator_figures(
     frames: Mapping[str, pd.DataFrame],
     settings: Settings,
@@ -171,11 +165,11 @@ def moderator_figures(
     pooling = settings.pooling
     measure, level = pooling["measure"], float(pooling["level"])
     method, test = moderator_analysis(pooling["method"], pooling["test"])
-    influence_method = "REML" if pooling["method"] == "FE" else pooling["method"]
+    diagnosed = influence_method(pooling["method"])
     figures: dict[str, BubbleData | SubgroupData | BaujatData] = {}
     for role, outcome in headline_outcomes(settings):
         keys = {"role": role, "outcome": outcome, "measure": measure}
-        effects = _analysis(frames["weights"], **keys, method=pooling["method"])
+        effects = matching_rows(frames["weights"], **keys, method=pooling["method"])
         order = {
             site: i
             for i, site in enumerate(
@@ -192,7 +186,7 @@ def moderator_figures(
                     moderator,
                     effects,
                     values[moderator.id],
-                    _analysis(frames["subgroups"], **analysis),
+                    matching_rows(frames["subgroups"], **analysis),
                     settings.names,
                     measure=measure,
                     method=method,
@@ -206,7 +200,7 @@ def moderator_figures(
                     moderator,
                     effects,
                     values[moderator.id],
-                    _analysis(frames["moderators"], **analysis),
+                    matching_rows(frames["moderators"], **analysis),
                     measure=measure,
                     method=method,
                     test=test,
@@ -214,8 +208,8 @@ def moderator_figures(
                 )
         figures[baujat_stem(role, outcome)] = baujat_data(
             f"{title} \u2013 which sites drive heterogeneity (Baujat plot)",
-            _analysis(frames["influence"], **keys, method=influence_method),
-            influence_method,
+            matching_rows(frames["influence"], **keys, method=diagnosed),
+            diagnosed,
             primary_method=pooling["method"],
         )
     return figures

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from revmentor.core.tables import typed_frame
+from revmentor.core.tables import matching_rows, typed_frame
+from revmentor.pooling.heterogeneity import influence_method, moderator_analysis
 
 HETEROGENEITY_COLUMNS = (
     "role",
@@ -31,13 +32,6 @@ HETEROGENEITY_TEXT = (
     "moderators_explain",
     "influential_sites",
 )
-
-
-def _selected(frame: pd.DataFrame, **keys: str) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
-    for column, value in keys.items():
-        mask &= frame[column] == value
-    return frame[mask]
 
 
 def _number(value: Any, digits: int = 3) -> str:
@@ -86,20 +80,20 @@ def heterogeneity_table(
 ) -> pd.DataFrame:
     """One row per headline outcome of the primary measure, method and test.
 
-    Influence is that of the primary method's z-test fit (metafor's default), or of REML
-    when the primary method is FE, whose fit has no τ² to be influenced."""
+    The moderators are those of :func:`moderator_analysis` (an ad hoc primary test reads the
+    Knapp–Hartung rows); influence is that of :func:`influence_method`'s z-test fit."""
     primary = {key: pooling[key] for key in ("measure", "method", "test")}
-    influence_method = "REML" if primary["method"] == "FE" else primary["method"]
+    method, test = moderator_analysis(primary["method"], primary["test"])
     records = []
     for role, outcome in headline:
         keys = {"role": role, "outcome": outcome, "measure": primary["measure"]}
-        pooled = _selected(meta, **keys, method=primary["method"], test=primary["test"])
-        fits = _selected(moderators, **keys, method=primary["method"], test=primary["test"])
+        pooled = matching_rows(meta, **keys, method=primary["method"], test=primary["test"])
+        fits = matching_rows(moderators, **keys, method=method, test=test)
         texts = [
             moderator_text(fits[fits["moderator"] == moderator], moderator)
             for moderator in dict.fromkeys(fits["moderator"])
         ]
-        diagnostics = _selected(influence, **keys, method=influence_method)
+        diagnostics = matching_rows(influence, **keys, method=influence_method(primary["method"]))
         first = pooled.iloc[0] if len(pooled) else {}
         records.append(
             {

@@ -48,23 +48,11 @@ MAX_LABELLED_SITES = 30
 #: Past this many sites left out, the footer counts them instead of naming them.
 MAX_NAMED_EXCLUSIONS = 10
 #: The tests moderator analyses are run with (moderators.csv): z, and Knapp–Hartung.
-MODERATOR_TESTS = ("z", "hksj")
 GRID_POINTS = 101
 BAND_COLOUR = "#9ecae1"
 
 
 # --------------------------------------------------------------------------- shared text
-
-
-def moderator_analysis(method: str, test: str) -> tuple[str, str]:
-    """The (method, test) of ``moderators.csv`` closest to the primary analysis.
-
-    Moderator analyses are written with the z and Knapp–Hartung tests only, and a
-    common-effect model only with z, so ad hoc Knapp–Hartung is shown as Knapp–Hartung.
-    """
-    if method == "FE":
-        return method, "z"
-    return method, test if test in MODERATOR_TESTS else "hksj"
 
 
 def coverage_text(k: int, total: int) -> str:
