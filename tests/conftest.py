@@ -40,3 +40,15 @@ def browser():
         pytest.skip(str(unavailable))
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """axe-core's script, pinned and checked (tests/axe.py), for ``axe_violations(..., source=)``;
+    the accessibility tests are skipped, with the reason, where it cannot be downloaded."""
+    from tests.axe import AxeUnavailable, axe_source
+
+    try:
+        return axe_source()
+    except AxeUnavailable as unavailable:
+        pytest.skip(str(unavailable))

@@ -15,10 +15,12 @@ import pandas as pd
 
 from revmentor.audit.manifest import (
     NOT_IN_MANIFEST,
+    REPORT_MANIFEST,
     Discrepancy,
     UnusableManifest,
     parse_manifest,
     verify,
+    verify_records,
 )
 from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.instrument import Instrument
@@ -249,15 +251,24 @@ def verify_manifest(args: argparse.Namespace) -> int:
         )
         return 1
     sidecar = path.with_suffix(".sha256")
+    pages_path = root / REPORT_MANIFEST
     try:
         manifest = parse_manifest(data, str(path))
+        pages = (
+            parse_manifest(pages_path.read_bytes(), str(pages_path))
+            if pages_path.is_file()
+            else None
+        )
+        page_files = [record["path"] for record in pages["outputs"]] if pages else []
         problems = verify(
             manifest,
             root,
             inputs_may_be_under=[Path(folder) for folder in args.allow_inputs_under],
-            also_unlisted=[_relative(file, root) for file in (path, sidecar)],
+            also_unlisted=[_relative(file, root) for file in (path, sidecar)] + page_files,
             shown=str(path),
         )
+        if pages is not None:
+            problems += verify_records(pages, root)
     except UnusableManifest as error:
         raise CommandError(str(error)) from None
     recorded = sidecar.read_bytes().split()[:1] if sidecar.is_file() else [own_sha256.encode()]
@@ -266,7 +277,7 @@ def verify_manifest(args: argparse.Namespace) -> int:
         problems.append(
             Discrepancy(_relative(sidecar, root), "does not hold the manifest's own SHA-256")
         )
-    checked = len(manifest["inputs"]) + len(manifest["outputs"])
+    checked = len(manifest["inputs"]) + len(manifest["outputs"]) + len(page_files)
     own = f"manifest SHA-256: {own_sha256}"
     own += (
         " (matches the published hash)"
@@ -285,7 +296,8 @@ def verify_manifest(args: argparse.Namespace) -> int:
             summary.append(f"{sidecar} holds another hash")
         print("; ".join(summary) + f"\n{own}", file=sys.stderr)
         return 1
-    print(f"verify: all {checked} files match {path}, and results/ holds no other file\n{own}")
+    listed = f"{path} and {pages_path}" if pages else str(path)
+    print(f"verify: all {checked} files match {listed}, and results/ holds no other file\n{own}")
     return 0
 
 

@@ -13,7 +13,7 @@ from revmentor.report.outputs import write_table
 from tests.browser import full_page_screenshot
 from tests.report.golden import build, golden_config, golden_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 #: Each body cell's text, and whether its content is wider than the cell (clipped).
 CELLS = """

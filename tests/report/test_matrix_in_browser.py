@@ -25,7 +25,7 @@ from revmentor.report.outputs import write_table
 from tests.browser import full_page_screenshot
 from tests.report.golden import build, golden_config, golden_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 MARK = {"yes": "✓", "no": "✗", "": "–"}
 CELL = re.compile(r"^(?P<mark>[✓✗]) (?P<number>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)$|^–$")

@@ -176,3 +176,15 @@ def example_run(tmp_path_factory) -> Workspace:
     workspace = Workspace(tmp_path_factory.mktemp("example") / "work", own_package=True)
     workspace.snakemake(check=True)
     return workspace
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the browser tests keep their screenshots: results/report/screenshots/ of a
+    temporary folder of their own (REVMENTOR_SCREENSHOT_DIR, when set, as CI keeps it),
+    never the shared example run's results/, where verify would find files it did not make."""
+    kept = os.environ.get("REVMENTOR_SCREENSHOT_DIR")
+    root = Path(kept) if kept else tmp_path_factory.mktemp("screenshots")
+    folder = root / "results/report/screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -25,8 +25,9 @@ POOLED = {
     "ipd_model",
     "replication_criteria",
 }
-REPORT = {"report_tables", "report_forests", "report_moderators", "report_likert"}
-AUDIT = {"audit_manifest", "all"}
+REPORT = {"report_tables", "report_forests", "report_moderators", "report_likert", "report_flow"}
+# The HTML pages name the manifest, so they are rewritten (and audited) whenever it is.
+AUDIT = {"audit_manifest", "report_page", "audit_report", "all"}
 
 
 def jobs(*rules: str, sites: tuple[str, ...] = ()) -> set[tuple[str, str]]:
@@ -113,6 +114,7 @@ CASES = {
             "report_tables",
             "report_forests",
             "report_moderators",
+            "report_flow",
             "report_config",
             *AUDIT,
         ),
@@ -128,7 +130,7 @@ CASES = {
         "config/config.yaml",
         "# Consortium configuration.",
         "# Consortium configuration!",
-        jobs("audit_manifest", "all"),
+        jobs(*AUDIT),
     ),
     "a function of revmentor.pooling.combined": (
         "src/revmentor/pooling/combined.py",
@@ -140,6 +142,7 @@ CASES = {
             "report_tables",
             "report_forests",
             "report_moderators",
+            "report_flow",
             *AUDIT,
         ),
     ),
@@ -147,7 +150,8 @@ CASES = {
         "src/revmentor/report/figures/likert.py",
         "def neutral_level(",
         "def neutral_level (",
-        jobs("report_forests", "report_moderators", "report_likert", *AUDIT),
+        # The flow diagram's module is in the same package, whose __init__ imports likert.
+        jobs("report_forests", "report_moderators", "report_likert", "report_flow", *AUDIT),
     ),
 }
 
@@ -173,7 +177,7 @@ def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
     finished.env["PYTHONPATH"] = f"{saved}{os.pathsep}{fake.parent}"
     try:
         assert finished.planned_jobs() == jobs(
-            "report_forests", "report_moderators", "report_likert", *AUDIT
+            "report_forests", "report_moderators", "report_likert", "report_flow", *AUDIT
         )
     finally:
         finished.env["PYTHONPATH"] = saved

@@ -27,8 +27,11 @@ CONSORTIUM_STEPS = {
         "report_forests",
         "report_moderators",
         "report_likert",
+        "report_flow",
         "report_config",
         "audit_manifest",
+        "report_page",
+        "audit_report",
     )
 }
 

@@ -144,6 +144,17 @@ def test_nothing_personal_leaves_the_centre_or_reaches_a_log(workspace, instrume
     assert {"tables", "figures", "pooled", "report", "audit", "report.html"} <= set(scanned)
     assert len(scanned) > 90
 
+    # Each hospital's page goes back to it: its own aggregates and the pooled ones only.
+    names = {row[0]: row[1] for row in workspace.registry_rows()}
+    pages = sorted((results / "sites").glob("*/report.html"))
+    # Every registered hospital has one, the excluded northgate too (it says why).
+    assert sorted(page.parent.name for page in pages) == sorted(names)
+    for page in pages:
+        others = [name for site, name in names.items() if site != page.parent.name]
+        for text in texts_of(page):
+            assert not leaks(text, ids), (page, leaks(text, ids)[:3])
+            assert not [name for name in others if name in text], page
+
     private_logs = [file for file in (results / "logs").rglob("*") if file.is_file()]
     assert len(private_logs) > 10
     for text in [console, *(file.read_text() for file in private_logs)]:

@@ -44,8 +44,8 @@ def test_every_table_and_figure_is_written_and_the_report_builds(example_run, tm
             assert (root / f"results/tables/{name}.{suffix}").stat().st_size > 0
     figures = sorted((root / "results/figures").glob("*.png"))
     # Forest plots (16), cumulative plots and, per headline outcome, a bubble, a subgroup and
-    # a Baujat plot (3 each), Likert charts (16).
-    assert len(figures) == 16 + 3 + 3 * 3 + 16
+    # a Baujat plot (3 each), Likert charts (16), the flow diagram.
+    assert len(figures) == 16 + 3 + 3 * 3 + 16 + 1
     for png in figures:
         with Image.open(png) as image:
             image.verify()

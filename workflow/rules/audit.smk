@@ -3,6 +3,7 @@
 
 localrules:
     audit_manifest,
+    audit_report,
 
 
 rule audit_manifest:
@@ -31,3 +32,23 @@ rule audit_manifest:
         workflow_version=workflow_version(),
     script:
         "../scripts/audit_manifest.py"
+
+
+# The HTML pages name the manifest in their footer, so they are written after it and
+# audited by a second manifest that records the first one's SHA-256 as its input.
+rule audit_report:
+    input:
+        manifest="results/audit/manifest.json",
+        index="results/report/index.html",
+        sites=expand("results/sites/{site}/report.html", site=SITE_IDS),
+        log="results/logs/report_page.log",
+    output:
+        "results/audit/report_manifest.json",
+    log:
+        "results/logs/audit_report.log",
+    params:
+        provenance=provenance("audit_report.py"),
+        config=config,
+        imported=imported_packages(),
+    script:
+        "../scripts/audit_report.py"

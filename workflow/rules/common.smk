@@ -189,13 +189,80 @@ FOREST_SETTINGS = ("forest_max_sites", "site_order")
 LIKERT_SETTINGS = ("likert_max_sites", "site_order")
 
 
+# Snakemake's report lists the items of a subcategory as a table of their labels and hides
+# the caption behind an icon (snakemake 9.27.1, report/html_reporter/template/components/
+# abstract_results.js), so each item carries a few-word summary as a label too. Label
+# values stay short: the report draws the selected row on one line.
+TABLE_SUBCATEGORIES = {
+    "replication": "Replication: headline table",
+    "replication_matrix": "Replication: criteria matrix",
+    "heterogeneity": "Why hospitals differ",
+    "sites": "Results per site",
+    "participants": "Participants (Table 1)",
+    "items": "Concerns, benefit, relationship",
+}
+TABLE_FORMATS = {
+    "html": "HTML, to read",
+    "md": "Markdown, to paste",
+    "csv": "CSV, every column",
+}
+FIGURE_SUBCATEGORIES = {
+    "flow": "Flow diagram",
+    "forest": "Forest plots",
+    "cumulative": "Cumulative plots",
+    "likert": "Likert charts",
+    "bubble": "Moderators: bubble plots",
+    "subgroups": "Moderators: subgroup plots",
+    "baujat": "Influence: Baujat plots",
+}
+FIGURE_SUMMARIES = {
+    "flow": "who took part, every exclusion counted",
+    "forest": "change per site, pooled, original",
+    "cumulative": "pooled change as sites joined",
+    "likert": "answers before and after",
+    "bubble": "change against the moderator",
+    "subgroups": "pooled change per level",
+    "baujat": "sites driving heterogeneity",
+}
+
+
+def figure_labels(stem):
+    """What a reader needs to pick a figure from the report's list: the role, the outcome
+    (or Likert domain), the moderator where there is one, and what the figure shows."""
+    kind, _, rest = stem.partition("_")
+    labels = {}
+    role = next((r for r in INSTRUMENT.roles if rest.startswith(f"{r}_")), None)
+    if role is not None:
+        labels["role"] = role.capitalize()
+        rest = rest.removeprefix(f"{role}_")
+        subjects = (*INSTRUMENT.outcomes, "overview")
+        subject = max(
+            (o for o in subjects if rest == o or rest.startswith(f"{o}_")),
+            key=len,
+            default=rest,
+        )
+        labels["outcome"] = (
+            "All domains"
+            if subject == "overview"
+            else INSTRUMENT.outcome_label(subject)
+        )
+        moderator_id = rest.removeprefix(subject).removeprefix("_")
+        if moderator_id:
+            labels["moderator"] = next(
+                (m.label for m in MODERATORS if m.id == moderator_id), moderator_id
+            )
+    labels["shows"] = FIGURE_SUMMARIES.get(kind, kind)
+    return labels
+
+
 def report_table_files():
     return [
         report_item(
             f"results/tables/{name}.{suffix}",
             caption=str(CAPTIONS / f"table_{name}.rst"),
             category="Tables",
-            subcategory=name,
+            subcategory=TABLE_SUBCATEGORIES.get(name, name),
+            labels={"format": TABLE_FORMATS[suffix]},
         )
         for name in TABLE_NAMES
         for suffix in ("csv", "md", "html")
@@ -204,8 +271,11 @@ def report_table_files():
 
 def report_figure_files(kind):
     """The figures of one kind ('forest': forest and cumulative; 'moderators': bubble,
-    subgroup and Baujat plots; 'likert'), PNG flagged for the report, SVG beside it."""
-    if kind == "forest":
+    subgroup and Baujat plots; 'likert'; 'flow': the flow diagram), PNG flagged for the
+    report, SVG beside it."""
+    if kind == "flow":
+        stems = ["flow"]
+    elif kind == "forest":
         stems = forest_stems(settings_from(report_settings(FOREST_SETTINGS)))
     elif kind == "moderators":
         stems = moderator_stems(
@@ -223,11 +293,39 @@ def report_figure_files(kind):
                 f"results/figures/{stem}.png",
                 caption=str(CAPTIONS / f"figure_{kind_of_stem}.rst"),
                 category="Figures",
-                subcategory=kind_of_stem,
+                subcategory=FIGURE_SUBCATEGORIES.get(kind_of_stem, kind_of_stem),
+                labels=figure_labels(stem),
             )
         )
         files.append(f"results/figures/{stem}.svg")
     return files
+
+
+def page_figures():
+    """The SVG figures the HTML report embeds."""
+    kinds = ("forest", "moderators", "likert", "flow")
+    return [
+        str(path)
+        for kind in kinds
+        for path in report_figure_files(kind)
+        if str(path).endswith(".svg")
+    ]
+
+
+def page_config():
+    """The config sections the HTML report's words are written from."""
+    keys = (
+        "instrument",
+        "moderators",
+        "original_study",
+        "pooling",
+        "report",
+        "replication",
+        "disclosure",
+    )
+    return {key: config[key] for key in keys} | {
+        "validation": {"on_invalid_site": config["validation"]["on_invalid_site"]}
+    }
 
 
 # Every file the shard jobs write for one site, as patterns: the validation overview
@@ -238,6 +336,7 @@ SITE_OUTPUT_PATTERNS = [
     "results/clean/{site}.csv",
     "results/clean/{site}.items.csv",
     *(f"results/sites/{{site}}/{table}.csv" for table in SITE_TABLES),
+    "results/sites/{site}/report.html",
 ]
 
 
@@ -286,6 +385,7 @@ CONSORTIUM_OUTPUTS = [
         )
     ),
     "results/report/config_used.yaml",
+    "results/tables/flow.csv",
     *(
         f"results/logs/{step}.log"
         for step in (
@@ -301,6 +401,7 @@ CONSORTIUM_OUTPUTS = [
             "report_forests",
             "report_moderators",
             "report_likert",
+            "report_flow",
             "report_config",
         )
     ),
@@ -315,6 +416,7 @@ def audited_outputs():
     files += [str(path) for path in report_figure_files("forest")]
     files += [str(path) for path in report_figure_files("moderators")]
     files += [str(path) for path in report_figure_files("likert")]
+    files += [str(path) for path in report_figure_files("flow")]
     return files
 
 
@@ -359,6 +461,9 @@ def all_outputs():
         *report_figure_files("forest"),
         *report_figure_files("moderators"),
         *report_figure_files("likert"),
+        *report_figure_files("flow"),
         "results/report/config_used.yaml",
         "results/audit/manifest.json",
+        "results/report/index.html",
+        "results/audit/report_manifest.json",
     ]

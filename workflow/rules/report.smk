@@ -93,9 +93,34 @@ rule report_likert:
         provenance=provenance("report_figures.py"),
         settings=report_settings(LIKERT_SETTINGS, analysis=False),
         instrument=config["instrument"],
+        summary_sites=sites_with_format("summary"),
         kind="likert",
     script:
         "../scripts/report_figures.py"
+
+
+# Who took part: sites and participants from registration to the pooled analysis, with
+# every exclusion and its reason (the flow diagram and its counts).
+rule report_flow:
+    input:
+        reports=expand("results/validation/{site}.json", site=SITE_IDS),
+        meta="results/pooled/meta_analysis.csv",
+        summaries=consortium_tables("summary"),
+    output:
+        figures=report_figure_files("flow"),
+        table="results/tables/flow.csv",
+    log:
+        "results/logs/report_flow.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        provenance=provenance("report_flow.py"),
+        sites=SITE_IDS,
+        instrument=config["instrument"],
+    script:
+        "../scripts/report_flow.py"
 
 
 rule report_config:
@@ -113,3 +138,45 @@ rule report_config:
         sites=registry_rows(),
     script:
         "../scripts/report_config.py"
+
+
+rule report_page:
+    input:
+        meta="results/pooled/meta_analysis.csv",
+        weights="results/pooled/weights.csv",
+        combined="results/pooled/combined_tests.csv",
+        descriptives="results/pooled/descriptives.csv",
+        pooled_items="results/pooled/items.csv",
+        criteria="results/pooled/replication_criteria.csv",
+        verdicts="results/pooled/replication_verdicts.csv",
+        moderators="results/pooled/moderators.csv",
+        influence="results/pooled/influence.csv",
+        summaries=consortium_tables("summary"),
+        site_items=consortium_tables("items"),
+        demographics=consortium_tables("demographics"),
+        likert=consortium_tables("likert"),
+        figures=page_figures(),
+        validation=expand("results/validation/{site}.json", site=SITE_IDS),
+        config_used="results/report/config_used.yaml",
+        # The footer names the audit manifest the page was written from.
+        manifest="results/audit/manifest.json",
+        manifest_sha256="results/audit/manifest.sha256",
+    output:
+        index=report(
+            "results/report/index.html",
+            caption="../report/index.rst",
+            category="Start here",
+        ),
+        sites=expand("results/sites/{site}/report.html", site=SITE_IDS),
+    log:
+        "results/logs/report_page.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        provenance=provenance("report_page.py"),
+        settings=report_settings(TABLE_SETTINGS, disclosure=True),
+        config=page_config(),
+        site_ids=SITE_IDS,
+    script:
+        "../scripts/report_page.py"

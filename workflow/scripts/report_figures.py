@@ -54,7 +54,14 @@ with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
         counts = pd.concat([pd.read_csv(path) for path in given.likert], ignore_index=True)
         domains = {domain.id: domain.label for domain in instrument.domains}
         levels = range(instrument.scale_min, instrument.scale_max + 1)
-        figures = likert_figures(counts, settings, domains, levels, instrument.timepoints)
+        figures = likert_figures(
+            counts,
+            settings,
+            domains,
+            levels,
+            instrument.timepoints,
+            summary_sites=snakemake.params.summary_sites,
+        )
     for stem, data in figures.items():
         save_figure(DRAW[type(data)](data), folder / stem)
     log.info("%d figures", len(figures))

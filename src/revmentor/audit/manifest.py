@@ -169,15 +169,19 @@ def sha256_line(manifest_sha256: str, manifest_name: str) -> str:
 RESULTS = "results"
 NOT_IN_MANIFEST = "not in manifest"
 #: Files under results/ that no manifest lists: the manifest, its hash and the run record
-#: (written with it), the audit step's own log (still open while the manifest is
-#: written), and the Snakemake report, built from the finished results afterwards under
-#: the names the README gives it.
+#: (written with it), the audit steps' own logs (still open while a manifest is
+#: written), the report manifest (which audits the HTML pages written after the manifest,
+#: whose footer names it), and the Snakemake report, built from the finished results
+#: afterwards under the names the README gives it.
+REPORT_MANIFEST = "results/audit/report_manifest.json"
 UNLISTED_BY_DESIGN = frozenset(
     {
         "results/audit/manifest.json",
         "results/audit/manifest.sha256",
         "results/audit/run.json",
         "results/logs/audit_manifest.log",
+        REPORT_MANIFEST,
+        "results/logs/audit_report.log",
         "results/report.html",
         "results/report.zip",
     }
@@ -343,6 +347,34 @@ def verify(
     for name in _files_under(root, RESULTS):
         if name not in listed and name not in expected_unlisted:
             found.append(Discrepancy(name, NOT_IN_MANIFEST))
+    return found
+
+
+def build_report_manifest(
+    manifest: str,
+    pages: Iterable[str],
+    config: Mapping[str, Any],
+    imported: Iterable[str],
+    workflow_folder: Path,
+) -> dict[str, Any]:
+    """The manifest of the HTML pages: their hashes, with the audit manifest they were
+    written from as the one input (so a later run's manifest shows as changed)."""
+    return build_manifest(
+        {manifest: sha256_file(Path(manifest))}, pages, config, imported, workflow_folder
+    )
+
+
+def verify_records(manifest: Mapping[str, Any], root: Path) -> list[Discrepancy]:
+    """Every file a manifest lists that is missing or changed; no search for unlisted files
+    (the report manifest lists a few pages, while the audit manifest covers results/)."""
+    reasons = structure_problems(manifest) or refused_paths(manifest, root)
+    if reasons:
+        raise UnusableManifest(REPORT_MANIFEST, reasons)
+    found = []
+    for record in manifest["inputs"]:
+        found += _check(root, record, "changed since the pages were written")
+    for record in manifest["outputs"]:
+        found += _check(root, record, "changed")
     return found
 
 

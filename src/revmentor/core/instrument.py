@@ -91,6 +91,16 @@ class Instrument:
             return n * self.scale_min, n * self.scale_max
         return self.scale_min, self.scale_max
 
+    def outcome_label(self, outcome: str) -> str:
+        """What a reader calls an outcome: the domain's label, or the total with its range."""
+        if outcome == TOTAL:
+            low, high = self.outcome_range(TOTAL)
+            return f"Total score ({len(self.domains)} domains, {low}\u2013{high})"
+        return next((d.label for d in self.domains if d.id == outcome), outcome)
+
+    def outcome_labels(self) -> dict[str, str]:
+        return {outcome: self.outcome_label(outcome) for outcome in self.outcomes}
+
     def known_columns(self) -> tuple[str, ...]:
         """Every column the responses format may hold, in template order."""
         return (

@@ -52,7 +52,12 @@ RESULTS_ENTRIES: tuple[ResultsEntry, ...] = (
     ResultsEntry(
         "pooled", True, "consortium-level estimates and per-site weights; no participant rows"
     ),
-    ResultsEntry("report", True, "the configuration used; no data"),
+    ResultsEntry(
+        "report",
+        True,
+        "the HTML report (index.html: the tables and figures above, methods and provenance) "
+        "and the configuration used; no participant data",
+    ),
     ResultsEntry("audit", True, "file names, SHA-256 hashes, versions and times; no cell values"),
     ResultsEntry(
         "report.html",
@@ -70,7 +75,9 @@ RESULTS_ENTRIES: tuple[ResultsEntry, ...] = (
     ResultsEntry(
         "sites",
         False,
-        "per-site tables with unsuppressed demographic counts (1 to `min_cell` − 1)",
+        "per-site tables with unsuppressed demographic counts (1 to `min_cell` − 1); each "
+        "site's `report.html` holds only its aggregates (small counts suppressed) and the "
+        "pooled ones, and is meant to go back to that site",
     ),
     ResultsEntry(
         "shards",

@@ -39,7 +39,7 @@ from scipy import special, stats
 from revmentor.core.summary_format import ITEM_NO_ANSWERS, ITEM_NO_PAIRS
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.meta import meta_analysis
-from revmentor.stats.proportions import mcnemar_exact_p
+from revmentor.stats.proportions import clopper_pearson_interval, mcnemar_exact_p
 
 ITEMS_POOLED_COLUMNS = (
     "role",
@@ -136,13 +136,13 @@ def exact_proportion(count: int, n: int, level: float) -> dict[str, Any]:
     """Everyone pooled into one binomial sample, with the Clopper–Pearson interval."""
     if n == 0:
         return {"n_answered": 0, "count": 0, "note": NOBODY_ANSWERED}
-    interval = stats.binomtest(count, n).proportion_ci(confidence_level=level, method="exact")
+    low, high = clopper_pearson_interval(count, n, level) or (None, None)
     return {
         "n_answered": n,
         "count": count,
         "proportion": count / n,
-        "exact_ci_low": float(interval.low),
-        "exact_ci_high": float(interval.high),
+        "exact_ci_low": low,
+        "exact_ci_high": high,
     }
 
 

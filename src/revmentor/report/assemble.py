@@ -161,10 +161,28 @@ def sites(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
     )
     notes = (
         primary_text(settings.pooling) + " Weights are those of the primary analysis.",
-        "Mean change with its paired-t 95% CI; p: Wilcoxon signed-rank as SPSS prints it; "
-        "effect size: standardised mean change (SMCC).",
+        "mean_diff: mean change, with its paired-t 95% CI (paired_t_ci_low, "
+        "paired_t_ci_high: t with n - 1 degrees of freedom); wilcoxon_p: Wilcoxon "
+        "signed-rank as SPSS prints it; smcc: standardised mean change.",
+        pooled_site_ci_note(settings.pooling),
     )
     return Table(frame, "Per-site results", notes)
+
+
+MEASURE_COLUMNS = {"MD": "mean_diff", "SMCC": "smcc"}
+
+
+def pooled_site_ci_note(pooling: Mapping[str, Any]) -> str:
+    """Why a site's CI in the forest plot is not its paired-t CI."""
+    measure = str(pooling.get("measure", "MD"))
+    column = MEASURE_COLUMNS.get(measure, measure)
+    return (
+        "Where the pooled analysis uses the normal approximation (\u221avi), a site's CI "
+        "differs from its paired-t CI: pooled_ci_low and pooled_ci_high are the site's "
+        f"estimate ({measure}, as {column}) \u00b1 z \u00d7 \u221avi, the interval the "
+        "pooled analysis and the forest plot use for the site. The paired-t CI of the mean "
+        "change uses t with n - 1 degrees of freedom (wider than z, most so for small sites)."
+    )
 
 
 def participants(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
@@ -186,9 +204,14 @@ def items(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
         frames["site_items"], frames["pooled_items"], ordered_sites(settings)
     )
     notes = (
-        "Per site: Wilson 95% CI; exact McNemar p for each concern anticipated before and "
-        "experienced after. All sites: random-effects pooled percent (logit, REML); "
-        "Mantel-Haenszel for matched pairs, exact conditional p.",
+        "percent is always the observed share, count / n. Per site: Wilson 95% CI; exact "
+        "McNemar p for each concern anticipated before and experienced after. All sites: "
+        "every participant of the contributing sites, with the exact (Clopper-Pearson) CI; "
+        "ci_method names the interval of each row.",
+        f"model_share_percent, model_share_ci_low, model_share_ci_high (all sites only): the "
+        f"{tables.MODEL_SHARE_LABEL}, REML, 0.5 added to a site's zero cells. It lets sites "
+        "differ, so it need not equal count / n.",
+        "Concern pairs, all sites: Mantel-Haenszel for matched pairs, exact conditional p.",
     )
     return Table(frame, "Concerns, benefit and relationship effects", notes)
 

@@ -19,6 +19,7 @@ from revmentor.report.figures import (
     likert_data,
 )
 from revmentor.report.figures.baujat import BaujatData, baujat_data
+from revmentor.report.figures.likert import pooled_sites_note
 from revmentor.report.figures.moderators import (
     BubbleData,
     SubgroupData,
@@ -115,11 +116,22 @@ def likert_figures(
     domain_labels: Mapping[str, str],
     levels: Sequence[int],
     timepoints: Sequence[str],
+    summary_sites: Sequence[str] = (),
 ) -> dict[str, LikertData]:
-    """Per role and domain: all sites pooled, then each site (up to likert_max_sites); and
-    per role an overview of every domain, all sites pooled."""
+    """Per role and domain: all sites pooled, then each site (up to likert_max_sites) in
+    ``report.site_order``; and per role an overview of every domain, all sites pooled.
+
+    Under each chart a note says which sites the "all sites" bars pool: only sites with
+    participant-level answers have Likert counts; ``summary_sites`` (registry
+    ``format: summary``) are named as having sent a summary only.
+    """
+    # site_order "estimate" has no single estimate here: a Likert chart is per domain and
+    # this step reads only answer counts (no pooled results, so that a pooling setting
+    # does not redraw it). ordered_sites then keeps registry order, the same in every chart.
     names = {site: settings.names[site] for site in ordered_sites(settings)}
     shown_sites = list(names)[: settings.likert_max_sites]
+    label_order = [POOLED_LABEL, *(names[site] for site in shown_sites)]
+    first_timepoint = timepoints[0] if timepoints else "pre"
     figures: dict[str, LikertData] = {}
     counts = counts[counts["outcome"].isin(list(domain_labels))]
     for role in settings.roles:
@@ -139,6 +151,14 @@ def likert_figures(
                 levels,
                 timepoints=timepoints,
                 title=f"{label}: {role}s, before and after (% of answers)",
+                label_order=label_order,
+                note=pooled_sites_note(
+                    of_role[of_role["outcome"] == domain],
+                    names,
+                    summary_sites,
+                    f"{role}s",
+                    first_timepoint,
+                ),
             )
         figures[likert_stem(role, "overview")] = likert_data(
             pooled,
@@ -146,6 +166,7 @@ def likert_figures(
             levels,
             timepoints=timepoints,
             title=f"All domains, all sites: {role}s, before and after (% of answers)",
+            note=pooled_sites_note(of_role, names, summary_sites, f"{role}s", first_timepoint),
         )
     return figures
 

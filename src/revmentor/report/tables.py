@@ -66,10 +66,12 @@ SITES_COLUMNS = (
     "median_pre",
     "median_post",
     "mean_diff",
-    "ci_low",
-    "ci_high",
+    "paired_t_ci_low",
+    "paired_t_ci_high",
     "wilcoxon_p",
     "smcc",
+    "pooled_ci_low",
+    "pooled_ci_high",
     "weight_percent",
     "included",
     "reason",
@@ -216,8 +218,8 @@ SITE_ROW_COLUMNS = {
     "median_pre": "median_pre",
     "median_post": "median_post",
     "mean_diff": "mean_diff",
-    "t_ci_low": "ci_low",
-    "t_ci_high": "ci_high",
+    "t_ci_low": "paired_t_ci_low",
+    "t_ci_high": "paired_t_ci_high",
     "wilcoxon_p": "wilcoxon_p",
     "smcc": "smcc",
 }
@@ -245,7 +247,11 @@ def sites_table(
     values = summaries[[*keys, *SITE_ROW_COLUMNS]].rename(columns=SITE_ROW_COLUMNS)
     used = weights.merge(primary[["role", "outcome", "measure", "method"]])
     grid = grid.merge(values.drop_duplicates(keys), on=keys, how="left")
-    grid = grid.merge(used[[*keys, "weight_percent"]].drop_duplicates(keys), on=keys, how="left")
+    # The interval the pooled analysis and the forest plot use for the site: yi ± z·√vi.
+    pooled = used[[*keys, "ci_low", "ci_high", "weight_percent"]].rename(
+        columns={"ci_low": "pooled_ci_low", "ci_high": "pooled_ci_high"}
+    )
+    grid = grid.merge(pooled.drop_duplicates(keys), on=keys, how="left")
     grid["included"] = np.where(grid["weight_percent"].notna(), "yes", "no")
     reasons = {
         (row["role"], row["outcome"]): exclusion_reasons(row) for row in primary.to_dict("records")
@@ -335,6 +341,9 @@ ITEM_TABLE_COLUMNS = (
     "ci_low",
     "ci_high",
     "ci_method",
+    "model_share_percent",
+    "model_share_ci_low",
+    "model_share_ci_high",
     "before_only",
     "after_only",
     "paired_p",
@@ -343,6 +352,9 @@ ITEM_TABLE_COLUMNS = (
 ITEM_TABLE_TEXT = ("scope", "role", "kind", "item", "level", "ci_method", "paired_test")
 ITEM_TABLE_COUNTS = ("n", "count", "before_only", "after_only")
 POOLED_SCOPE = "all sites"
+SITE_SHARE_CI = "Wilson"
+POOLED_SHARE_CI = "Clopper-Pearson (exact)"
+MODEL_SHARE_LABEL = "model-based share across sites (random effects, logit)"
 
 
 def _percent(value: Any) -> float | None:
@@ -369,7 +381,7 @@ def _site_item_record(row: Mapping[str, Any], scope: str) -> dict[str, Any]:
         "percent": _percent(row["proportion"]),
         "ci_low": _percent(row["ci_low"]),
         "ci_high": _percent(row["ci_high"]),
-        "ci_method": "Wilson",
+        "ci_method": SITE_SHARE_CI,
     }
 
 
@@ -390,10 +402,16 @@ def _pooled_item_record(row: Mapping[str, Any]) -> dict[str, Any]:
         **keys,
         "n": row["n_answered"],
         "count": row["count"],
-        "percent": _percent(row["re_proportion"]),
-        "ci_low": _percent(row["re_ci_low"]),
-        "ci_high": _percent(row["re_ci_high"]),
-        "ci_method": "random-effects on the logit scale (REML)",
+        # The share column holds what the counts say (count / n, exact CI), so no cell
+        # contradicts its own count; the random-effects estimate is a model's answer
+        # (it lets sites differ, and adds 0.5 to zero cells), so it gets its own columns.
+        "percent": _percent(row["proportion"]),
+        "ci_low": _percent(row["exact_ci_low"]),
+        "ci_high": _percent(row["exact_ci_high"]),
+        "ci_method": POOLED_SHARE_CI,
+        "model_share_percent": _percent(row["re_proportion"]),
+        "model_share_ci_low": _percent(row["re_ci_low"]),
+        "model_share_ci_high": _percent(row["re_ci_high"]),
     }
 
 

@@ -1,4 +1,5 @@
-"""Proportions: the Wilson score interval and McNemar's exact test for paired yes/no items."""
+"""Proportions: the Wilson score and Clopper–Pearson intervals, and McNemar's exact test for
+paired yes/no items."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ def wilson_interval(count: int, n: int, level: float = 0.95) -> tuple[float, flo
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     low = 0.0 if count == 0 else max(0.0, centre - half)
     high = 1.0 if count == n else min(1.0, centre + half)
+    return low, high
+
+
+def clopper_pearson_interval(count: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Exact (Clopper–Pearson) interval, as R's ``binom.test(x, n)$conf.int``: the beta
+    quantiles that invert two one-sided binomial tests. Conservative, but it never needs a
+    zero-cell correction and always contains the observed share, even at x = 0 or x = n."""
+    if n == 0:
+        return None
+    tail = (1 - level) / 2
+    low = 0.0 if count == 0 else float(stats.beta.ppf(tail, count, n - count + 1))
+    high = 1.0 if count == n else float(stats.beta.ppf(1 - tail, count + 1, n - count))
     return low, high
 
 

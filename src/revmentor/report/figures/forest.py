@@ -17,14 +17,14 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
+from scipy.stats import norm
 
 from revmentor.report.figures.style import (
-    MAX_LABEL_CHARS,
     figure_style,
     new_figure,
     num,
     p_text,
-    short,
+    wrap_label,
 )
 
 AXIS_LABELS = {
@@ -46,6 +46,13 @@ SITE_COLOUR = "#404040"
 POOLED_COLOUR = "#2166ac"
 REFERENCE_COLOUR = "#d95f02"
 QUANTILE_METHOD = "weibull"  # SPSS's definition, as in the per-site summaries
+#: An interval wider than this many times the median interval width may run off the axis
+#: (with an arrow), so that one site with a tiny n does not squash every other row.
+WIDE_INTERVAL_FACTOR = 3.0
+CLIPPED_NOTE = (
+    "An arrow marks an interval that runs past the edge of the axis; the numbers beside "
+    "it are its full interval."
+)
 
 
 # --------------------------------------------------------------------------- plot data
@@ -163,8 +170,21 @@ def heterogeneity_text(row: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def forest_footer(row: Mapping[str, Any], summarised: SitesSummary | None) -> str:
-    """The line under a forest plot: sizes, heterogeneity, method, exclusions."""
+def site_ci_text(level: float = 0.95) -> str:
+    """How a site's CI in the forest is made, so that a reader who finds another CI for
+    the same site in the sites table (the paired t interval) knows why they differ."""
+    z = float(norm.ppf(0.5 + level / 2))
+    return (
+        f"Site CIs: estimate \u00b1 {z:.2f}\u00b7\u221avi, the normal approximation used in "
+        "the pooling; the sites table also gives the paired-t CI."
+    )
+
+
+def forest_footer(
+    row: Mapping[str, Any], summarised: SitesSummary | None, level: float = 0.95
+) -> str:
+    """The line under a forest plot: sizes, heterogeneity, method, exclusions, and how
+    the site CIs are made."""
     k, n = _int(row, "k") or 0, _int(row, "n_participants") or 0
     method = method_text(_text(row, "method"), _text(row, "test"))
     parts = [f"k = {k:,}, n = {n:,}; {heterogeneity_text(row)}; {method}."]
@@ -176,6 +196,7 @@ def forest_footer(row: Mapping[str, Any], summarised: SitesSummary | None) -> st
     note = _text(row, "note")
     if note:
         parts.append(f"Note: {note}.")
+    parts.append(site_ci_text(level))
     return " ".join(parts)
 
 
@@ -263,7 +284,7 @@ def forest_data(
         prediction=prediction_interval(meta_row),
         reference=reference_change,
         reference_label=reference_text(reference_change, reference_label),
-        footer=forest_footer(meta_row, summarised),
+        footer=forest_footer(meta_row, summarised, level),
     )
 
 
@@ -282,8 +303,8 @@ def thin_indices(n: int, keep: int) -> list[int]:
 def cumulative_row(row: Mapping[str, Any], site_labels: Mapping[str, str]) -> ForestRow:
     site = _text(row, "site_id")
     enrolled = f" ({_text(row, 'enrolled')})" if _text(row, "enrolled") else ""
-    name = short(site_labels.get(site, site), MAX_LABEL_CHARS - 2 - len(enrolled))
-    label = f"+ {name}{enrolled}"
+    # The whole name: the drawing wraps it onto a second line rather than cutting it.
+    label = f"+ {site_labels.get(site, site)}{enrolled}"
     return ForestRow(
         label=label,
         n=_int(row, "k"),
@@ -347,9 +368,11 @@ def cumulative_data(
 # --------------------------------------------------------------------------- drawing
 
 
-def forest_height(n_rows: int) -> float:
-    """Height grows with the rows so each stays readable, within a printable page."""
-    return float(min(max(2.3 + 0.27 * n_rows, 3.6), 15.0))
+def forest_height(n_rows: int, two_line_labels: bool = False) -> float:
+    """Height grows with the rows so each stays readable, within a printable page; rows
+    are taller when a label takes two lines, so that neighbouring names do not touch."""
+    per_row = 0.4 if two_line_labels else 0.27
+    return float(min(max(2.3 + per_row * n_rows, 3.6), 15.0))
 
 
 @dataclass(frozen=True)
@@ -374,24 +397,76 @@ def forest_layout(data: ForestData) -> list[_Line]:
     return lines
 
 
-def forest_limits(data: ForestData) -> tuple[float, float]:
-    """An x range holding every interval, zero and the reference, with a margin."""
-    values = [0.0] + ([data.reference] if data.reference is not None else [])
-    for row in (*data.site_rows, *([data.pooled] if data.pooled else [])):
-        values += [v for v in (row.estimate, row.ci_low, row.ci_high) if v is not None]
-    if data.summarised is not None:
-        values += [data.summarised.minimum, data.summarised.maximum]
-    if data.prediction is not None:
-        values += list(data.prediction)
-    finite = [v for v in values if math.isfinite(v)]
-    low, high = min(finite), max(finite)
+def robust_limits(
+    always: Sequence[float | None],
+    intervals: Sequence[tuple[float | None, float | None]],
+    factor: float = WIDE_INTERVAL_FACTOR,
+) -> tuple[float, float]:
+    """An x range holding every value in ``always`` and every interval no wider than
+    ``factor`` times the median interval width, with a 6% margin.
+
+    One site with a handful of pairs (or the second step of a cumulative analysis) can
+    have an interval ten times wider than the rest; an axis stretched to hold it squashes
+    every other row into a dot. Point estimates, zero, the reference and the pooled
+    CI/PI go in ``always``, so they are never cut; only the wide intervals run off the
+    axis, and the drawing marks them with an arrow.
+    """
+    values = [v for v in always if v is not None and math.isfinite(v)]
+    whole = [
+        (low, high)
+        for low, high in intervals
+        if low is not None and high is not None and math.isfinite(low) and math.isfinite(high)
+    ]
+    if whole:
+        widths = np.array([high - low for low, high in whole])
+        limit = factor * float(np.median(widths))
+        kept = [pair for pair, w in zip(whole, widths, strict=True) if w <= limit]
+        values += [v for pair in kept for v in pair]
+    if not values:
+        return -1.0, 1.0
+    low, high = min(values), max(values)
     pad = 0.06 * (high - low) if high > low else 0.5
     return low - pad, high + pad
 
 
-def _draw_site(ax: Any, y: float, row: ForestRow, size: float) -> None:
+def forest_limits(data: ForestData) -> tuple[float, float]:
+    """The x range: zero, the reference, every estimate, the pooled CI and PI, and every
+    site interval that is not far wider than the others (see :func:`robust_limits`)."""
+    always: list[float | None] = [0.0, data.reference]
+    always += [row.estimate for row in data.site_rows]
+    if data.pooled is not None:
+        always += [data.pooled.estimate, data.pooled.ci_low, data.pooled.ci_high]
+    if data.summarised is not None:
+        always += [data.summarised.minimum, data.summarised.maximum]
+    if data.prediction is not None:
+        always += list(data.prediction)
+    return robust_limits(always, [(row.ci_low, row.ci_high) for row in data.site_rows])
+
+
+def clipped_ends(row: ForestRow, limits: tuple[float, float]) -> tuple[bool, bool]:
+    """(runs off the left, runs off the right): where the drawing puts an arrow."""
+    low_out = row.ci_low is not None and row.ci_low < limits[0]
+    high_out = row.ci_high is not None and row.ci_high > limits[1]
+    return low_out, high_out
+
+
+def any_clipped(rows: Sequence[ForestRow], limits: tuple[float, float]) -> bool:
+    return any(any(clipped_ends(row, limits)) for row in rows)
+
+
+def _draw_site(
+    ax: Any, y: float, row: ForestRow, size: float, limits: tuple[float, float] | None = None
+) -> None:
+    """A square and its CI; an end past ``limits`` stops at the edge with an arrowhead."""
     if row.ci_low is not None and row.ci_high is not None:
-        ax.plot([row.ci_low, row.ci_high], [y, y], color=SITE_COLOUR, lw=1.0)
+        low, high = row.ci_low, row.ci_high
+        if limits is not None:
+            low_out, high_out = clipped_ends(row, limits)
+            low, high = max(low, limits[0]), min(high, limits[1])
+            for out, x, marker in ((low_out, limits[0], "<"), (high_out, limits[1], ">")):
+                if out:
+                    ax.plot([x], [y], marker=marker, ms=5, color=SITE_COLOUR, clip_on=False)
+        ax.plot([low, high], [y, y], color=SITE_COLOUR, lw=1.0)
     if row.estimate is not None:
         ax.scatter([row.estimate], [y], s=size, marker="s", color=SITE_COLOUR, zorder=3)
 
@@ -474,7 +549,7 @@ def _row_texts(line: _Line, data: ForestData) -> tuple[str, str, str, str]:
     estimate = "no estimate" if row.estimate is None else num(row.estimate)
     interval = "" if row.estimate is None else " " + _interval(row.ci_low, row.ci_high)
     count = "" if row.n is None else f"{row.n:,}"
-    return short(row.label), count, weight, estimate + interval
+    return wrap_label(row.label), count, weight, estimate + interval
 
 
 def _write_columns(left: Any, right: Any, lines: list[_Line], data: ForestData) -> None:
@@ -516,20 +591,32 @@ def _footer_lines(footer: str, width: float) -> list[str]:
     return textwrap.wrap(footer, width=int(width * 15))
 
 
+def drawn_footer(data: ForestData, limits: tuple[float, float]) -> str:
+    """The footer as drawn: with a note on the arrows when an interval is clipped."""
+    if any_clipped(data.site_rows, limits):
+        return f"{data.footer} {CLIPPED_NOTE}"
+    return data.footer
+
+
+def two_line_labels(labels: Sequence[str]) -> bool:
+    return any("\n" in wrap_label(label) for label in labels)
+
+
 def draw_forest(data: ForestData) -> Figure:
     """A forest plot: site squares and CIs, the pooled diamond, the PI, text columns."""
     lines = forest_layout(data)
     width = 11.0
-    footer = _footer_lines(data.footer, width)
-    height = forest_height(len(lines)) + 0.16 * len(footer)
+    limits = forest_limits(data)
+    footer = _footer_lines(drawn_footer(data, limits), width)
+    tall = two_line_labels([row.label for row in data.site_rows])
+    height = forest_height(len(lines), tall) + 0.16 * len(footer)
     with figure_style():
         figure = new_figure(width, height)
         left, middle, right = _forest_axes(figure, max(line.y for line in lines))
-        limits = forest_limits(data)
         sizes = iter(_marker_sizes(data))
         for line in lines:
             if line.kind == "site" and line.row is not None:
-                _draw_site(middle, line.y, line.row, next(sizes))
+                _draw_site(middle, line.y, line.row, next(sizes), limits)
             elif line.kind == "summary" and data.summarised is not None:
                 _draw_summary(middle, line.y, data.summarised)
             elif line.kind == "pooled" and line.row is not None:

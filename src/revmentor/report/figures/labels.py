@@ -20,10 +20,11 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from revmentor.report.figures.style import short
+from revmentor.report.figures.style import wrap_label
 
-#: Longest site id printed beside a point; a longer one ends with an ellipsis.
-MAX_POINT_LABEL_CHARS = 18
+#: Longest line of a label beside a point; a longer name wraps onto a second line, and only
+#: past two lines is it shortened, after a whole word, with an ellipsis.
+MAX_POINT_LABEL_CHARS = 22
 LABEL_FONT_SIZE = 7.5
 LABEL_GAP_POINTS = 2.0
 #: An optional label may go this many rings out; farther, its leader line would tangle.
@@ -120,7 +121,7 @@ def place_labels(
         text = texts[index]
         if text is None:
             continue
-        shown = short(text, MAX_POINT_LABEL_CHARS)
+        shown = wrap_label(text, MAX_POINT_LABEL_CHARS)
         xy = (xs[index], ys[index])
         probe = ax.annotate(
             shown, xy, xytext=(0, 0), textcoords="offset points", fontsize=LABEL_FONT_SIZE

@@ -6,6 +6,7 @@ will be drawn; :func:`draw_likert` turns it into a figure.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +17,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from revmentor.report.figures.style import figure_style, new_figure, short
+from revmentor.report.figures.style import figure_style, new_figure, wrap_label
 
 NEUTRAL_COLOUR = "#d9d9d9"
+#: Longest line of a site's name beside its bar; a longer name wraps onto a second line.
+BAR_LABEL_CHARS = 28
+#: Past this many sites, the note under a chart counts the rest instead of naming them.
+MAX_NAMED_SITES = 12
 
 
 # --------------------------------------------------------------------------- plot data
@@ -53,6 +58,8 @@ class LikertData:
     bars: tuple[LikertBar, ...]
     several_labels: bool
     legend_title: str = "Score"
+    #: Printed under the chart: which sites the "all sites" bars pool, and which not, why.
+    note: str = ""
 
 
 def neutral_level(levels: Sequence[int]) -> int | None:
@@ -91,8 +98,13 @@ def likert_data(
     timepoints: Sequence[str] = ("pre", "post"),
     level_labels: Mapping[int, str] | None = None,
     title: str = "Confidence per domain, before and after (% of answers)",
+    label_order: Sequence[str] = (),
+    note: str = "",
 ) -> LikertData:
     """Diverging-bar content: one bar per domain × label × timepoint, percents per level.
+
+    Labels (the pooled row, then sites) follow ``label_order``; a label not in it comes
+    after, in order of appearance.
 
     Raises ``ValueError`` for a level outside ``levels``: silently dropping it would make
     the percentages describe answers that are not all there.
@@ -112,7 +124,7 @@ def likert_data(
     ).reindex(columns=list(levels))
     bars = []
     for outcome in _ordered(frame["outcome"].tolist(), list(domain_labels)):
-        for label in _ordered(frame["label"].tolist(), []):
+        for label in _ordered(frame["label"].tolist(), label_order):
             for timepoint in _ordered(frame["timepoint"].tolist(), timepoints):
                 key = (outcome, label, timepoint)
                 found = table.loc[key].fillna(0).tolist() if key in table.index else []
@@ -137,7 +149,71 @@ def likert_data(
         bars=tuple(bars),
         several_labels=frame["label"].nunique() > 1,
         legend_title=f"Score ({levels[0]} = lowest, {levels[-1]} = highest)" if levels else "",
+        note=note,
     )
+
+
+def _named(names: Sequence[str]) -> str:
+    """'A, B and C'; past :data:`MAX_NAMED_SITES` names, 'A, B, … and 3 more'."""
+    if len(names) > MAX_NAMED_SITES:
+        rest = len(names) - MAX_NAMED_SITES
+        return ", ".join(names[:MAX_NAMED_SITES]) + f" and {rest:,} more"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def pooled_sites_note(
+    counts: pd.DataFrame,
+    site_names: Mapping[str, str],
+    summary_sites: Sequence[str],
+    who: str,
+    first_timepoint: str = "pre",
+) -> str:
+    """Which sites the "all sites" bars pool and why the others are not in them.
+
+    ``counts`` are one figure's answer counts (site_id, outcome, timepoint, count);
+    ``site_names`` every registered site, in the order the report shows sites. Only a site
+    with participant-level answers has Likert counts: a site that sent a summary
+    (registry ``format: summary``) has none, and a site whose data were invalid or held no
+    answers from ``who`` has none either. Beside each name is how many answered before
+    (the most in any domain shown), an aggregate count, never a participant's answer.
+    """
+    answered = counts[counts["count"] > 0]
+    before = (
+        answered[answered["timepoint"] == first_timepoint]
+        .groupby(["site_id", "outcome"])["count"]
+        .sum()
+        .groupby(level="site_id")
+        .max()
+    )
+    present = set(answered["site_id"].astype(str))
+    pooled = [site for site in site_names if site in present]
+    listed = [f"{site_names[site]} (n = {int(before.get(site, 0)):,})" for site in pooled]
+    parts = [
+        f"All sites: {len(pooled):,} of {len(site_names):,} sites, those with "
+        f"participant-level answers from {who} (n = answered before): {_named(listed)}."
+        if pooled
+        else f"All sites: none of the {len(site_names):,} sites has participant-level "
+        f"answers from {who}."
+    ]
+    absent = [site for site in site_names if site not in present]
+    summaries = [site_names[site] for site in absent if site in summary_sites]
+    others = [site_names[site] for site in absent if site not in summary_sites]
+    if summaries:
+        sent = (
+            "sent a summary only, so it has"
+            if len(summaries) == 1
+            else ("sent summaries only, so they have")
+        )
+        parts.append(f"{_named(summaries)} {sent} no Likert counts.")
+    if others:
+        verb = "has" if len(others) == 1 else "have"
+        parts.append(
+            f"{_named(others)} {verb} no valid participant-level answers from {who} "
+            "(see the validation overview)."
+        )
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------- drawing
@@ -169,8 +245,9 @@ def likert_positions(data: LikertData) -> tuple[list[float], list[tuple[float, s
     return ys, headings
 
 
-def _bar_label(bar: LikertBar, several: bool) -> str:
-    who = f"{short(bar.label, 28)}, " if several else ""
+def bar_label(bar: LikertBar, several: bool) -> str:
+    """The y label of a bar; a long site name wraps between words onto a second line."""
+    who = f"{wrap_label(bar.label, BAR_LABEL_CHARS)}, " if several else ""
     return f"{who}{bar.timepoint} (n = {bar.n:,})"
 
 
@@ -200,11 +277,16 @@ def draw_likert(data: LikertData) -> Figure:
     """Diverging stacked bars: low levels left of zero, neutral split, high levels right."""
     ys, headings = likert_positions(data)
     bottom = (ys[-1] if ys else 0.0) + 0.6
-    height = float(min(max(1.6 + 0.24 * (bottom + 1), 3.0), 16.0))
     colours = likert_colours(len(data.levels))
-    tick_labels = [_bar_label(bar, data.several_labels) for bar in data.bars]
+    tick_labels = [bar_label(bar, data.several_labels) for bar in data.bars]
+    tall = any("\n" in label for label in tick_labels)
     width = 9.0
-    left = (0.25 + 0.075 * max((len(label) for label in tick_labels), default=10)) / width
+    note = textwrap.wrap(data.note, width=int(width * 14))
+    note_inches = 0.16 * len(note) + (0.1 if note else 0.0)
+    per_row = 0.34 if tall else 0.24
+    height = float(min(max(1.6 + per_row * (bottom + 1), 3.0), 16.0)) + note_inches
+    longest = max((len(line) for label in tick_labels for line in label.split("\n")), default=10)
+    left = (0.25 + 0.075 * longest) / width
     with figure_style():
         figure = new_figure(width, height)
         ax = figure.add_subplot(1, 1, 1)
@@ -228,11 +310,17 @@ def draw_likert(data: LikertData) -> Figure:
             data.level_labels,
             ncol=len(handles),
             loc="lower center",
-            bbox_to_anchor=(0.5, 0.05 / height),
+            bbox_to_anchor=(0.5, (0.05 + note_inches) / height),
             frameon=False,
             title=data.legend_title,
         )
-        figure.subplots_adjust(left=left, right=0.96, top=1 - 0.5 / height, bottom=1.2 / height)
+        if note:
+            figure.text(
+                0.02, 0.08 / height, "\n".join(note), fontsize=8, va="bottom", color="#333333"
+            )
+        figure.subplots_adjust(
+            left=left, right=0.96, top=1 - 0.5 / height, bottom=(1.2 + note_inches) / height
+        )
         figure.text(
             0.02, 1 - 0.22 / height, data.title, fontsize=11, fontweight="bold", va="center"
         )

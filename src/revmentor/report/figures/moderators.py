@@ -28,6 +28,7 @@ from revmentor.core.moderators import UNKNOWN, Moderator, ModeratorValue
 from revmentor.pooling.moderators import design, fitted_line, meta_regression
 from revmentor.report.figures.forest import (
     AXIS_LABELS,
+    CLIPPED_NOTE,
     POOLED_COLOUR,
     SITE_COLOUR,
     ForestRow,
@@ -37,11 +38,14 @@ from revmentor.report.figures.forest import (
     _forest_axes,
     _int,
     _text,
+    any_clipped,
     forest_height,
     method_text,
+    robust_limits,
+    two_line_labels,
 )
 from revmentor.report.figures.labels import place_labels
-from revmentor.report.figures.style import figure_style, new_figure, num, p_text, short
+from revmentor.report.figures.style import figure_style, new_figure, num, p_text, wrap_label
 
 #: Past this many sites, a scatter plot's labels would cover each other and the points.
 MAX_LABELLED_SITES = 30
@@ -501,7 +505,7 @@ def subgroup_layout(data: SubgroupData) -> list[_Row]:
             y += 1
             for site in group.sites:
                 interval = _interval_text(site.estimate, site.ci_low, site.ci_high)
-                rows.append(_Row(y, "site", short(site.label), "", interval, site))
+                rows.append(_Row(y, "site", wrap_label(site.label), "", interval, site))
                 y += 1
             label = f"Subtotal ({_heterogeneity(group)})"
         else:
@@ -515,21 +519,26 @@ def subgroup_layout(data: SubgroupData) -> list[_Row]:
 
 
 def _subgroup_limits(data: SubgroupData) -> tuple[float, float]:
-    values = [0.0]
+    """Every level's diamond and every site estimate; a site interval far wider than the
+    rest runs off the axis with an arrow (as in the forest plot)."""
+    always: list[float | None] = [0.0]
     for group in data.levels:
-        values += [v for v in (group.estimate, group.ci_low, group.ci_high) if v is not None]
-        for site in group.sites:
-            values += [v for v in (site.estimate, site.ci_low, site.ci_high) if v is not None]
-    return scatter_limits(values)
+        always += [group.estimate, group.ci_low, group.ci_high]
+        always += [site.estimate for site in group.sites]
+    sites = [site for group in data.levels for site in group.sites]
+    return robust_limits(always, [(site.ci_low, site.ci_high) for site in sites])
 
 
 def draw_subgroups(data: SubgroupData) -> Figure:
     """A forest plot grouped by level: sites, each level's diamond, the test between."""
     rows = subgroup_layout(data)
     width = 11.0
-    footer = _wrap(data.footer, width)
-    height = forest_height(len(rows)) + 0.16 * len(footer) + 0.3
     sites = [row.row for row in rows if row.kind == "site" and row.row is not None]
+    limits = _subgroup_limits(data)
+    clipped = any_clipped(sites, limits)
+    footer = _wrap(f"{data.footer} {CLIPPED_NOTE}" if clipped else data.footer, width)
+    tall = two_line_labels([site.label for site in sites])
+    height = forest_height(len(rows), tall) + 0.16 * len(footer) + 0.3
     heaviest = max((site.weight_percent or 0.0 for site in sites), default=0.0)
     with figure_style():
         figure = new_figure(width, height)
@@ -537,7 +546,7 @@ def draw_subgroups(data: SubgroupData) -> Figure:
         for row in rows:
             if row.kind == "site" and row.row is not None:
                 share = (row.row.weight_percent or 0.0) / heaviest if heaviest else 0.0
-                _draw_site(middle, row.y, row.row, 10.0 + 150.0 * share)
+                _draw_site(middle, row.y, row.row, 10.0 + 150.0 * share, limits)
             elif row.kind == "diamond" and row.row is not None:
                 _draw_diamond(middle, row.y, row.row)
         middle.axvline(0.0, color="black", lw=0.8, zorder=1)
@@ -551,7 +560,7 @@ def draw_subgroups(data: SubgroupData) -> Figure:
                 transform=middle.transAxes,
                 bbox=_TEXT_BOX,
             )
-        middle.set_xlim(*_subgroup_limits(data))
+        middle.set_xlim(*limits)
         middle.set_xlabel(data.axis_label)
         _write_subgroup_columns(left, right, rows)
         frame_with_subtitle(figure, data.title, data.subtitle, footer, height, left=0.2)

@@ -9,6 +9,7 @@ the fonts and the file metadata are fixed and no timestamp is written.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,29 @@ def short(label: str, limit: int = MAX_LABEL_CHARS) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
 
 
+def wrap_label(label: str, width: int = MAX_LABEL_CHARS, max_lines: int = 2) -> str:
+    """A name on up to ``max_lines`` lines of ``width`` characters, broken between words.
+
+    A hospital's name cut mid-word ("Riverside University Hospital (syntheti…") reads as a
+    different name; a second line keeps it whole. Only a name that needs more lines than
+    ``max_lines`` is shortened, after its last whole word that fits, with an ellipsis; a
+    single word longer than a line is the one case cut inside a word.
+    """
+    words = label.split()
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        kept, last = lines[: max_lines - 1], lines[max_lines - 1].split()
+        while len(last) > 1 and len(" ".join(last)) + 1 > width:
+            last.pop()
+        lines = [*kept, " ".join(last) + "\u2026"]
+    return "\n".join(short(line, width) if len(line) > width else line for line in lines)
+
+
 # --------------------------------------------------------------------------- drawing
 
 
@@ -103,6 +127,19 @@ def save_figure(figure: Figure, path_without_suffix: Path) -> list[Path]:
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": software})
     close_figure(figure)
     return [png, svg]
+
+
+def svg_bytes(figure: Figure) -> bytes:
+    """The SVG :func:`save_figure` writes, in memory (for a page that embeds it), then close."""
+    buffer = io.BytesIO()
+    with figure_style():
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": f"matplotlib {matplotlib.__version__}"},
+        )
+    close_figure(figure)
+    return buffer.getvalue()
 
 
 def close_figure(figure: Figure) -> None:

@@ -1,0 +1,268 @@
+"""The two kinds of page, assembled: the consortium's index.html and each hospital's
+report.html. Inputs are the frames, tables and figures the report stage already has."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.moderators import Moderator
+from revmentor.core.tables import matching_rows
+from revmentor.report.assemble import Settings, Table, all_tables, headline_outcomes
+from revmentor.report.figure_plan import forest_stem
+from revmentor.report.flow import flow_counts, flow_sentences
+from revmentor.report.heterogeneity import heterogeneity_lines
+from revmentor.report.page import site as site_page_parts
+from revmentor.report.page.content import (
+    headline_answers,
+    outcome_sections,
+    outcome_summary,
+    primary_outcome,
+    primary_rows,
+)
+from revmentor.report.page.html import (
+    Cell,
+    PageFigure,
+    PageTable,
+    embedded_figure,
+    provenance,
+    render_page,
+)
+from revmentor.report.page.methods import REFERENCES, methods_paragraphs
+from revmentor.report.page.views import page_table
+from revmentor.report.reader_tables import ReaderLabels
+from revmentor.report.tables import POOLED_SCOPE
+
+INDEX_TITLE = "Reverse mentoring across hospitals: did the original study replicate?"
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """Everything a page reads besides the pooled frames."""
+
+    settings: Settings
+    instrument: Instrument
+    moderators: Sequence[Moderator]
+    config: Mapping[str, Any]
+    figures: Mapping[str, Path]
+    validation: Mapping[str, Mapping[str, Any]]
+    config_used: str
+    manifest: Mapping[str, Any]
+    manifest_sha256: str
+    #: Where the machine tables are, relative to the page being written.
+    tables_href: str = "../tables"
+
+
+def _why_lines(table: Table) -> dict[tuple[str, str], str]:
+    rows = table.frame.to_dict("records")
+    return {
+        (str(row["role"]), str(row["outcome"])): line
+        for row, line in zip(rows, heterogeneity_lines(table.frame), strict=True)
+    }
+
+
+def _moderator_triples(moderators: Sequence[Moderator]) -> list[tuple[str, str, bool]]:
+    return [(m.id, m.label, m.is_categorical) for m in moderators]
+
+
+def consortium_page(frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> str:
+    settings, instrument = inputs.settings, inputs.instrument
+    labels = instrument.outcome_labels()
+    readers = ReaderLabels.of(instrument, settings.names)
+    tables = all_tables(frames, settings)
+    level = float(settings.pooling["level"])
+    answers = headline_answers(frames, settings, labels)
+    primary = primary_outcome(settings)
+    primary_forest: PageFigure | None = None
+    if primary is not None and forest_stem(*primary) in inputs.figures:
+        rows = primary_rows(frames["meta"], settings.pooling)
+        row = matching_rows(rows, role=primary[0], outcome=primary[1])
+        summary = outcome_summary(row.iloc[0].to_dict(), level) if len(row) else ""
+        primary_forest = embedded_figure(
+            "primary-forest",
+            Path(inputs.figures[forest_stem(*primary)]).read_bytes(),
+            f"Forest plot of the primary outcome, {primary[0]}s, "
+            f"{labels.get(primary[1], primary[1])}: each site and the pooled change. {summary}",
+            f"The primary outcome, {primary[0]}s, {labels.get(primary[1], primary[1])}. {summary}",
+        )
+    flow_figure = None
+    if "flow" in inputs.figures:
+        flow_figure = embedded_figure(
+            "flow",
+            Path(inputs.figures["flow"]).read_bytes(),
+            "Flow diagram of sites and participants from registration to analysis.",
+            "Sites and participants from registration to the pooled analysis, with every "
+            "exclusion and its reason.",
+        )
+    href = inputs.tables_href
+    context = {
+        "page_title": INDEX_TITLE,
+        "lead": (
+            f"Replication across {len(settings.names)} registered hospitals of: "
+            f"{' '.join(str(inputs.config['original_study']['citation']).split())} "
+            "Written by the revmentor workflow from the audited results named at the foot "
+            "of the page."
+        ),
+        "answers": answers,
+        "matrix": page_table("replication_matrix", tables["replication_matrix"], readers, href),
+        "primary_forest": primary_forest,
+        "flow_lines": flow_sentences(
+            flow_counts(
+                list(settings.names),
+                inputs.validation,
+                frames["meta"],
+                frames["summaries"],
+                settings.roles,
+                settings.outcomes,
+            ),
+            labels,
+        ),
+        "flow_figure": flow_figure,
+        "participants": page_table(
+            "participants", all_sites_rows(tables["participants"]), readers, href
+        ),
+        "replication": page_table("replication", tables["replication"], readers, href),
+        "outcomes": outcome_sections(
+            frames["meta"],
+            settings,
+            labels,
+            _why_lines(tables["heterogeneity"]),
+            _moderator_triples(inputs.moderators),
+            inputs.figures,
+        ),
+        "items": page_table("items", all_sites_rows(tables["items"]), readers, href),
+        "methods": methods_paragraphs(
+            settings.pooling,
+            inputs.config["report"],
+            inputs.config["replication"],
+            inputs.config.get("disclosure", {}),
+            inputs.config.get("validation", {}),
+            [m.label for m in inputs.moderators],
+            len(instrument.domains),
+            (instrument.scale_min, instrument.scale_max),
+        ),
+        "references": REFERENCES,
+        "appendix": [
+            page_table(name, table, readers, href, appendix=True) for name, table in tables.items()
+        ]
+        + [validation_overview(inputs.validation, settings)],
+        "config_used": inputs.config_used,
+        "provenance": provenance(
+            inputs.manifest, inputs.manifest_sha256, "results/audit/manifest.json"
+        ),
+    }
+    return render_page("index.html.j2", context)
+
+
+def all_sites_rows(table: Table) -> Table:
+    """A table's rows for all sites together; each site's rows are in the appendix."""
+    frame = table.frame[table.frame["scope"] == POOLED_SCOPE].reset_index(drop=True)
+    return replace(table, frame=frame, title=f"{table.title}: all sites")
+
+
+def validation_overview(
+    validation: Mapping[str, Mapping[str, Any]], settings: Settings
+) -> PageTable:
+    rows = []
+    for site_id, name in settings.names.items():
+        report = validation.get(site_id)
+        if report is None:
+            rows.append((Cell(name), Cell("no report"), Cell(""), Cell(""), Cell(""), Cell("")))
+            continue
+        rows.append(
+            (
+                Cell(name),
+                Cell(str(report["status"])),
+                Cell(str(report.get("format", ""))),
+                Cell(str(report.get("n_rows", "")), float(report.get("n_rows") or 0), True),
+                Cell(str(report.get("n_errors", "")), float(report.get("n_errors") or 0), True),
+                Cell(str(report.get("n_warnings", "")), float(report.get("n_warnings") or 0), True),
+            )
+        )
+    return PageTable(
+        id="validation-overview",
+        title="Validation overview",
+        columns=("Hospital", "Status", "Format", "Data rows", "Errors", "Warnings"),
+        rows=tuple(rows),
+        notes=("Each site's own report (results/validation/<site>.md) stays with the site.",),
+        csv="../validation/overview.tsv",
+    )
+
+
+def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> str:
+    settings, instrument = inputs.settings, inputs.instrument
+    labels = instrument.outcome_labels()
+    name = settings.names[site_id]
+    report = inputs.validation.get(site_id, {"status": "no report", "participants": {}})
+    axis = (
+        "Change in scale points (post \u2212 pre)"
+        if settings.pooling["measure"] == "MD"
+        else ("Standardised mean change")
+    )
+    position = site_page_parts.position_figure(
+        site_id,
+        name,
+        settings.roles,
+        frames["meta"],
+        frames["weights"],
+        settings.pooling,
+        labels,
+        axis,
+    )
+    context = {
+        "page_title": f"{name}: your results beside the consortium",
+        "lead": (
+            "This page holds only this hospital's aggregate results and the pooled results of "
+            "all sites. It may be forwarded within the hospital."
+        ),
+        "summary_lines": site_page_parts.summary_lines(
+            site_id,
+            name,
+            report,
+            headline_outcomes(settings),
+            frames["meta"],
+            frames["weights"],
+            settings.pooling,
+            labels,
+        ),
+        "position_figure": position,
+        "results": site_page_parts.results_table(
+            site_id,
+            settings.roles,
+            frames["meta"],
+            frames["weights"],
+            settings.pooling,
+            labels,
+        ),
+        "likert_figures": site_page_parts.likert_figures(
+            site_id,
+            name,
+            frames["likert"],
+            settings.roles,
+            {d.id: d.label for d in instrument.domains},
+            range(instrument.scale_min, instrument.scale_max + 1),
+            instrument.timepoints,
+        ),
+        "no_likert": (
+            "This hospital sent a summary only, so there are no answer counts to chart."
+            if report.get("format") == "summary"
+            else "No valid answers from this hospital to chart."
+        ),
+        "validation": site_page_parts.validation_table(report),
+        "items": site_page_parts.items_table(
+            frames["site_items"][frames["site_items"]["site_id"] == site_id],
+            frames["pooled_items"],
+            settings.roles,
+            {item.id: item.label for item in instrument.items},
+            settings.min_cell,
+        ),
+        "provenance": provenance(
+            inputs.manifest, inputs.manifest_sha256, "results/audit/manifest.json"
+        ),
+    }
+    return render_page("site.html.j2", context)

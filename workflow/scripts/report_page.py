@@ -1,0 +1,34 @@
+"""The HTML report: results/report/index.html and every site's report.html."""
+
+import json
+from pathlib import Path
+
+from revmentor.core.instrument import Instrument
+from revmentor.core.logs import step_logging
+from revmentor.core.moderators import moderators_from_config
+from revmentor.core.tables import write_text
+from revmentor.report.assemble import settings_from
+from revmentor.report.flow import read_validation_reports
+from revmentor.report.inputs import read_report_frames
+from revmentor.report.page.build import PageInputs, consortium_page, site_page
+
+with step_logging(snakemake.log[0], "report_page") as log:
+    given = snakemake.input
+    frames = read_report_frames(dict(given.items()))
+    figures = {Path(path).stem: Path(path) for path in given.figures if path.endswith(".svg")}
+    manifest_text = Path(given.manifest).read_text(encoding="utf-8")
+    inputs = PageInputs(
+        settings=settings_from(snakemake.params.settings),
+        instrument=Instrument.from_config(snakemake.params.config["instrument"]),
+        moderators=moderators_from_config(snakemake.params.config["moderators"]),
+        config=snakemake.params.config,
+        figures=figures,
+        validation=read_validation_reports(given.validation),
+        config_used=Path(given.config_used).read_text(encoding="utf-8"),
+        manifest=json.loads(manifest_text),
+        manifest_sha256=Path(given.manifest_sha256).read_text(encoding="utf-8").split()[0],
+    )
+    write_text(snakemake.output.index, consortium_page(frames, inputs))
+    for site_id, path in zip(snakemake.params.site_ids, snakemake.output.sites, strict=True):
+        write_text(path, site_page(site_id, frames, inputs))
+    log.info("index.html and %d site reports", len(snakemake.output.sites))
