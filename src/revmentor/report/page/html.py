@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -133,16 +133,3 @@ def render_page(template: str, context: Mapping[str, Any]) -> str:
     """One page: the shared style and sorting script, and the template's own content."""
     page = environment().get_template(template)
     return page.render(style=_asset("style.css"), script=_asset("sort.js"), **context)
-
-
-def table_from_rows(
-    table_id: str,
-    title: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Cell]],
-    notes: Sequence[str] = (),
-    csv: str = "",
-) -> PageTable:
-    return PageTable(
-        table_id, title, tuple(columns), tuple(tuple(r) for r in rows), tuple(notes), csv
-    )
