@@ -31,13 +31,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	ruff check src tests workflow/scripts bench
 	ruff format --check src tests workflow/scripts bench
-	snakefmt --check Snakefile workflow/rules
+	snakefmt --check Snakefile workflow/Snakefile workflow/rules
 	python -m pytest -q tests/workflow/test_lint.py
 
 format: $(STAMP)
 	ruff check --fix src tests workflow/scripts bench
 	ruff format src tests workflow/scripts bench
-	snakefmt Snakefile workflow/rules
+	snakefmt Snakefile workflow/Snakefile workflow/rules
 
 # Rebuild the bundled synthetic example consortium from the simulator.
 example: $(STAMP)

@@ -1,29 +1,3 @@
-# Multi-site replication of Raju et al. (BMJ Open 2022) reverse-mentoring study.
-# This file only sets up: it validates the config and includes one rule file per stage.
-from snakemake.utils import min_version, validate
-
-min_version("9.0")
-
-
-configfile: "config/config.yaml"
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
-
-
-report: "workflow/report/workflow.rst"
-
-
-include: "workflow/rules/common.smk"
-include: "workflow/rules/validate.smk"
-include: "workflow/rules/site_stats.smk"
-include: "workflow/rules/pool.smk"
-include: "workflow/rules/replication.smk"
-include: "workflow/rules/report.smk"
-include: "workflow/rules/audit.smk"
-
-
-rule all:
-    default_target: True
-    input:
-        all_outputs(),
+# The workflow is workflow/Snakefile (the catalog's standard layout); this file lets `snakemake`
+# run in the repository root, with workflow/Snakefile's rule all as the default target.
+workflow.include("workflow/Snakefile", overwrite_default_target=True)

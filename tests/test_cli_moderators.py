@@ -142,7 +142,7 @@ def test_a_config_whose_moderators_are_wrong_is_refused_before_anything_is_writt
     assert capsys.readouterr().err == (
         "revmentor: the moderators in the config have problems\n"
         "  - column 'moderators[1]': moderators[1].id 'enrolled' is a column the site "
-        "registry already has (site_id, name, data, format, enrolled, items); choose another "
-        "id [moderator_id_free]\n"
+        "registry already has (site_id, name, data, format, enrolled, items, redcap_group); "
+        "choose another id [moderator_id_free]\n"
     )
     assert registry(root) == before

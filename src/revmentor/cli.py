@@ -8,7 +8,7 @@ import hashlib
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -22,19 +22,24 @@ from revmentor.audit.manifest import (
     verify,
     verify_records,
 )
-from revmentor.core.config import SITES_SCHEMA, load_config, read_yaml
+from revmentor.core.config import CONFIG_SCHEMA, SITES_SCHEMA, load_config, read_yaml
+from revmentor.core.disclosure import DisclosurePolicy, exported_items, exported_summary
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import Moderator, moderators_from_config
 from revmentor.core.problems import ProblemsError
+from revmentor.core.redcap import dictionary_csv, event_timepoints, events_problems
 from revmentor.core.site_ids import site_id_problem, site_name_problem, visible
 from revmentor.core.summary_format import SUMMARY_COLUMNS
-from revmentor.core.tables import csv_text
+from revmentor.core.tables import csv_text, write_text
 from revmentor.core.workbook import responses_workbook, save_workbook
 from revmentor.run_lock import RunRefused, run_workflow, unlock_workflow
 from revmentor.simulate.consortium import registry_text, responses_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
+from revmentor.site_check import FORMATS, check_file
+from revmentor.site_export import export_summary
 from revmentor.stats.items import site_items
 from revmentor.stats.site_summary import site_summary
+from revmentor.validation.readers import ReadLimits
 from revmentor.validation.registry import add_site, registered_site_ids, registry_columns
 from revmentor.validation.site import validate_site
 
@@ -43,8 +48,38 @@ class CommandError(Exception):
     """A user mistake: printed as one clear line, exit status 2."""
 
 
+#: The checkout the package was installed from (editable), whose workflow/ holds the schemas.
+PACKAGE_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def workflow_file(root: Path, relative: Path) -> Path:
+    """A file of the workflow (a schema): in the folder revmentor runs in, else, for a centre
+    that keeps only its config/ and data/ and uses the workflow as a module, in the checkout
+    the package was installed from."""
+    for folder in (root, PACKAGE_CHECKOUT):
+        if (folder / relative).is_file():
+            return folder / relative
+    raise CommandError(
+        f"cannot find {relative} in {root} or in {PACKAGE_CHECKOUT}: run revmentor in the "
+        "workflow's folder, or install the package from a clone of the workflow "
+        "(README, 'Deploy as a Snakemake module')"
+    )
+
+
 def site_id_pattern(root: Path) -> str:
-    return read_yaml(root / SITES_SCHEMA)["properties"]["site_id"]["pattern"]
+    return read_yaml(workflow_file(root, SITES_SCHEMA))["properties"]["site_id"]["pattern"]
+
+
+def allowed_site_id(root: Path, site_id: str) -> None:
+    """A :class:`CommandError` unless the registry would take ``site_id``."""
+    if not re.fullmatch(site_id_pattern(root), site_id):
+        raise CommandError(
+            f"site id '{visible(site_id)}' is not allowed: start with a letter, then up to 63 "
+            "letters, digits, '_' or '-'"
+        )
+    clash = site_id_problem(site_id)
+    if clash:
+        raise CommandError(f"site id '{site_id}' is not allowed: {clash[1]}")
 
 
 def template_about(instrument: Instrument, site_id: str, name: str) -> list[str]:
@@ -62,10 +97,28 @@ def template_about(instrument: Instrument, site_id: str, name: str) -> list[str]
     ]
 
 
+#: The file each format's site saves under data/<site_id>/, as new-site registers it.
+DATA_FILES = {
+    "responses": "responses.xlsx",
+    "summary": "summary.csv",
+    "redcap": "redcap_export.csv",
+}
+
+
 def write_site_templates(
-    folder: Path, site_id: str, name: str, data_format: str, instrument: Instrument
+    folder: Path,
+    site_id: str,
+    name: str,
+    data_format: str,
+    instrument: Instrument,
+    redcap_events: Mapping[str, str] | None = None,
 ) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    if data_format == "redcap":
+        # A REDCap site builds its project from the dictionary instead of filling a sheet.
+        path = folder / "redcap_dictionary.csv"
+        path.write_text(dictionary_csv(instrument, redcap_events or {}), encoding="utf-8")
+        return [path]
     if data_format == "summary":
         path = folder / "summary_template.csv"
         path.write_text(",".join(SUMMARY_COLUMNS) + "\n", encoding="utf-8")
@@ -121,18 +174,11 @@ def moderator_settings(
 
 def new_site(args: argparse.Namespace) -> int:
     root = Path(args.root)
-    config = load_config(root / args.config, root / "workflow/schemas/config.schema.yaml")
+    config = load_config(root / args.config, workflow_file(root, CONFIG_SCHEMA))
     instrument = Instrument.from_config(config["instrument"])
     moderators = moderators_from_config(config["moderators"])
     moderator_cells = moderator_settings(args.set, moderators, root / args.config)
-    if not re.fullmatch(site_id_pattern(root), args.site_id):
-        raise CommandError(
-            f"site id '{args.site_id}' is not allowed: start with a letter, then up to 63 "
-            "letters, digits, '_' or '-'"
-        )
-    clash = site_id_problem(args.site_id)
-    if clash:
-        raise CommandError(f"site id '{args.site_id}' is not allowed: {clash[1]}")
+    allowed_site_id(root, args.site_id)
     sites_tsv = root / config["sites"]
     taken = {site.casefold() for site in registered_site_ids(sites_tsv)}
     if args.site_id.casefold() in taken:
@@ -145,23 +191,49 @@ def new_site(args: argparse.Namespace) -> int:
     if name_problem:
         raise CommandError(f"site name '{visible(name)}' is not allowed: {name_problem}")
     enrolled = args.enrolled or dt.date.today().isoformat()
-    dt.date.fromisoformat(enrolled)
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", enrolled) or not _is_date(enrolled):
+        raise CommandError(
+            f"--enrolled '{visible(enrolled)}' is not a date written YYYY-MM-DD: give the "
+            "day the site joined as, e.g., 2025-02-01 for 1 February 2025"
+        )
+    if args.redcap_group and args.format != "redcap":
+        raise CommandError(
+            f"--redcap-group is for a REDCap site: add --format redcap, or leave "
+            f"--redcap-group out for a {args.format} site"
+        )
     data_root = root / config["data_root"]
-    data_file = f"{args.site_id}/{'summary.csv' if args.format == 'summary' else 'responses.xlsx'}"
+    if args.format == "redcap":
+        problems = events_problems(config["redcap"], instrument)
+        if problems:
+            raise ProblemsError(
+                f"{root / args.config}: redcap.events does not fit the instrument", problems
+            )
+    data_file = f"{args.site_id}/{DATA_FILES[args.format]}"
     values = {
         "site_id": args.site_id,
         "name": name,
         "data": data_file,
         "format": args.format,
         "enrolled": enrolled,
+        **({"redcap_group": args.redcap_group} if args.redcap_group else {}),
         **moderator_cells,
     }
     columns_before = registry_columns(sites_tsv)
     # Registered first: a registry that would not read back is refused before any file
     # is made. The name is kept as typed; outputs people open neutralise it.
-    add_site(sites_tsv, values, row_schema=read_yaml(root / SITES_SCHEMA), moderators=moderators)
+    add_site(
+        sites_tsv,
+        values,
+        row_schema=read_yaml(workflow_file(root, SITES_SCHEMA)),
+        moderators=moderators,
+    )
     templates = write_site_templates(
-        data_root / args.site_id, args.site_id, name, args.format, instrument
+        data_root / args.site_id,
+        args.site_id,
+        name,
+        args.format,
+        instrument,
+        event_timepoints(config["redcap"]),
     )
     print(f"Added site '{args.site_id}' to {sites_tsv}.")
     # A registry made afresh has no sites for which a column could be added.
@@ -182,15 +254,31 @@ def new_site(args: argparse.Namespace) -> int:
             "unknown leaves the analyses of that moderator."
         )
     print("Templates: " + ", ".join(str(path) for path in templates))
+    first = (
+        'build the REDCap project from the dictionary (README, "Collect in REDCap"), '
+        "export its records as CSV (raw data) and save the export"
+        if args.format == "redcap"
+        else "fill in a template, save it"
+    )
     print(
-        f"Next: fill in a template, save it as {data_root / data_file}, then run "
+        f"Next: {first} as {data_root / data_file}, then run "
         "'snakemake -n' to see what will run and 'snakemake --cores all' to run it."
     )
     return 0
 
 
-def local_summariser(instrument: Instrument, seed: int):
-    """What a summary-only site runs on its own data: validate, then summarise."""
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def local_summariser(instrument: Instrument, seed: int, policy: DisclosurePolicy | None = None):
+    """What a summary-only site runs on its own data: validate, then summarise, with the
+    disclosure policy applied as ``revmentor export-summary`` applies it."""
+    policy = policy or DisclosurePolicy()
 
     def summarise(frame: pd.DataFrame, site_id: str) -> tuple[str, str]:
         with tempfile.TemporaryDirectory() as folder:
@@ -200,17 +288,55 @@ def local_summariser(instrument: Instrument, seed: int):
             report, clean = validate_site(path, site, instrument)
         if clean is None:
             raise ValueError(f"simulated site {site_id} is invalid:\n{report.to_markdown()}")
-        return (
-            csv_text(site_summary(clean, instrument, site_id, seed), for_people=False),
-            csv_text(site_items(clean, instrument, site_id), for_people=False),
-        )
+        summary = site_summary(clean, instrument, site_id, seed)
+        exported, _ = exported_summary(summary, policy, instrument.outcome_range)
+        items, _ = exported_items(site_items(clean, instrument, site_id), policy)
+        return csv_text(exported, for_people=False), csv_text(items, for_people=False)
 
     return summarise
 
 
+def export_summary_command(args: argparse.Namespace) -> int:
+    """Write the summary a summary-only site sends, and say what the policy withheld."""
+    root = Path(args.root)
+    config = load_config(root / args.config, workflow_file(root, CONFIG_SCHEMA))
+    instrument = Instrument.from_config(config["instrument"])
+    policy = DisclosurePolicy.from_config(config["disclosure"])
+    data = Path(args.data)
+    if not data.is_file():
+        raise CommandError(f"--data {args.data}: no such file")
+    result = export_summary(data, args.data, args.site, instrument, config["seed"], policy)
+    if result.csv is None:
+        print(result.report.to_markdown(), file=sys.stderr)
+        print(
+            f"revmentor: {args.data} is not valid, so no summary was written; correct the "
+            "problems above and run export-summary again",
+            file=sys.stderr,
+        )
+        return 1
+    write_text(Path(args.out), result.csv)
+    for withheld in result.withheld:
+        print(withheld.describe())
+    wrote = f"Wrote {args.out}: {len(result.withheld)} withholding(s)"
+    sent = "this file"
+    if args.items_out and result.items_csv is not None:
+        write_text(Path(args.items_out), result.items_csv)
+        for withheld in result.items_withheld:
+            print(withheld.describe())
+        wrote += f" and {args.items_out}: {len(result.items_withheld)} withholding(s)"
+        sent = "these two files"
+    print(
+        f"{wrote} under the disclosure policy "
+        f"(min_pairs_summary {policy.min_pairs_summary}, min_pairs_order_statistics "
+        f"{policy.min_pairs_order_statistics}, min_cell {policy.min_cell}). Send {sent} "
+        "only; the responses stay with the site."
+    )
+    return 0
+
+
 def simulate_example(args: argparse.Namespace) -> int:
     root = Path(args.root)
-    config = load_config(root / args.config, root / "workflow/schemas/config.schema.yaml")
+    config = load_config(root / args.config, workflow_file(root, CONFIG_SCHEMA))
     instrument = Instrument.from_config(config["instrument"])
     out_dir = root / args.out
     rows = write_consortium(
@@ -219,10 +345,78 @@ def simulate_example(args: argparse.Namespace) -> int:
         root / config["data_root"],
         instrument,
         config["seed"],
-        summarise=local_summariser(instrument, config["seed"]),
+        summarise=local_summariser(
+            instrument, config["seed"], DisclosurePolicy.from_config(config["disclosure"])
+        ),
     )
     (root / args.sites).write_text(registry_text(rows), encoding="utf-8")
     print(f"Wrote {len(rows)} synthetic sites to {out_dir} and the registry {args.sites}.")
+    return 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Validate one file as the workflow would; exit 1 when it is invalid."""
+    root = Path(args.root)
+    config = load_config(root / args.config, workflow_file(root, CONFIG_SCHEMA))
+    if args.site is not None:
+        allowed_site_id(root, args.site)
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{args.file}: no such file")
+    items = Path(args.items) if args.items else None
+    if items is not None and not items.is_file():
+        raise CommandError(f"--items {args.items}: no such file")
+    if items is not None and args.format not in (None, "summary"):
+        raise CommandError("--items is the items file of a summary: add --format summary")
+    checked = check_file(
+        path,
+        Instrument.from_config(config["instrument"]),
+        site_id=args.site,
+        data_format=args.format,
+        items_path=items,
+        limits=ReadLimits.from_config(config["validation"]),
+        redcap=config["redcap"],
+        disclosure=DisclosurePolicy.from_config(config["disclosure"]),
+    )
+    if items is not None and checked.data_format != "summary":
+        raise CommandError(
+            f"--items is the items file of a summary, and {args.file} reads as a "
+            f"{checked.data_format} file: add --format summary if it is one"
+        )
+    report = checked.report
+    print(report.to_markdown(), end="")
+    for note in checked.notes:
+        print(f"revmentor check: {note}", file=sys.stderr)
+    verdict = (
+        f"{args.file} is valid" if report.is_valid else f"{args.file} is NOT valid"
+    ) + f": {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    print(
+        f"revmentor check: {verdict}"
+        + ("" if report.is_valid else "; correct the errors above and check it again"),
+        file=sys.stderr,
+    )
+    return 0 if report.is_valid else 1
+
+
+def redcap_dictionary(args: argparse.Namespace) -> int:
+    """Write the REDCap data dictionary of the configured instrument."""
+    root = Path(args.root)
+    config = load_config(root / args.config, workflow_file(root, CONFIG_SCHEMA))
+    instrument = Instrument.from_config(config["instrument"])
+    problems = events_problems(config["redcap"], instrument)
+    if problems:
+        raise ProblemsError(
+            f"{root / args.config}: redcap.events does not fit the instrument", problems
+        )
+    events = event_timepoints(config["redcap"])
+    out = Path(args.out)
+    write_text(out, dictionary_csv(instrument, events))
+    print(
+        f"Wrote the REDCap data dictionary to {out}. In REDCap: Project Setup > Data "
+        "Dictionary > upload it; then enable longitudinal data collection, define the "
+        f"events {', '.join(events)} and designate the form on both (README, "
+        '"Collect in REDCap").'
+    )
     return 0
 
 
@@ -330,8 +524,14 @@ def build_parser() -> argparse.ArgumentParser:
     add = commands.add_parser("new-site", help="register a hospital and make its templates")
     add.add_argument("site_id")
     add.add_argument("--name", required=True, help="the hospital's name, as shown in tables")
-    add.add_argument("--format", choices=["responses", "summary"], default="responses")
-    add.add_argument("--enrolled", help="ISO date the site joined (default: today)")
+    add.add_argument("--format", choices=list(DATA_FILES), default="responses")
+    add.add_argument("--enrolled", help="the date the site joined, YYYY-MM-DD (default: today)")
+    add.add_argument(
+        "--redcap-group",
+        metavar="GROUP",
+        help="a REDCap site's data access group, when it is not the site id as REDCap "
+        "writes a group name (lower case, '_' for other characters)",
+    )
     add.add_argument(
         "--set",
         metavar="MODERATOR=VALUE",
@@ -346,6 +546,42 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("--out", default="data/example")
     example.add_argument("--sites", default="config/sites.tsv")
     example.set_defaults(run=simulate_example)
+
+    export = commands.add_parser(
+        "export-summary",
+        help="validate and summarise a site's responses, with the disclosure policy applied",
+    )
+    export.add_argument("--site", required=True, help="the site's id in the registry")
+    export.add_argument("--data", required=True, help="the site's responses file")
+    export.add_argument("--out", required=True, help="the summary CSV to write and send")
+    export.add_argument(
+        "--items-out",
+        help="also write the items CSV (concerns, benefit, relationship effect) to send",
+    )
+    export.set_defaults(run=export_summary_command)
+
+    one_file = commands.add_parser(
+        "check",
+        help="validate one site's file as the workflow would, before sending it",
+        description="Validate one file against the configured instrument, with no workflow "
+        "and no registry entry. Prints the report the workflow writes; exits 1 when the file "
+        "is invalid.",
+    )
+    one_file.add_argument("file", help="the file to check (.xlsx or .csv)")
+    one_file.add_argument(
+        "--site", help="your site id, checked against the file (default: the one it names)"
+    )
+    one_file.add_argument(
+        "--format", choices=FORMATS, help="the file's format (default: read from its columns)"
+    )
+    one_file.add_argument("--items", help="a summary's items file, checked with it")
+    one_file.set_defaults(run=check_command)
+
+    dictionary = commands.add_parser(
+        "redcap-dictionary", help="write a REDCap data dictionary for the configured instrument"
+    )
+    dictionary.add_argument("--out", required=True, help="the CSV file to write")
+    dictionary.set_defaults(run=redcap_dictionary)
 
     check = commands.add_parser("verify", help="check every file against the audit manifest")
     check.add_argument("--manifest", default="results/audit/manifest.json")

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from revmentor.core.config import SITES_SCHEMA, read_yaml
+from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import moderators_from_config, site_values
 from revmentor.pooling.combined import combined_tests
@@ -57,10 +58,15 @@ class SiteResults:
 
 
 def _site_step(
-    site: Site, instrument: Instrument, seed: int, results: SiteResults, limits: ReadLimits
+    site: Site,
+    instrument: Instrument,
+    seed: int,
+    results: SiteResults,
+    limits: ReadLimits,
+    disclosure: DisclosurePolicy,
 ) -> str | None:
     """Validate and summarise one site, as a shard job does; say why it is excluded, if so."""
-    checked = validate(site.as_params(), instrument, limits)
+    checked = validate(site.as_params(), instrument, limits, disclosure=disclosure)
     if not checked.report.is_valid:
         return invalid_site_message(checked.report, f"{site.site_id} report")
     tables = site_tables(
@@ -80,8 +86,9 @@ def run_sites(sites: tuple[Site, ...], config: Mapping[str, Any]) -> SiteResults
     instrument = Instrument.from_config(config["instrument"])
     results = SiteResults()
     limits = ReadLimits.from_config(config["validation"])
+    disclosure = DisclosurePolicy.from_config(config.get("disclosure"))
     for site in sites:
-        problem = _site_step(site, instrument, config["seed"], results, limits)
+        problem = _site_step(site, instrument, config["seed"], results, limits, disclosure)
         if problem is None:
             continue
         if config["validation"]["on_invalid_site"] != EXCLUDE:

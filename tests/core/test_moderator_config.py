@@ -38,7 +38,7 @@ def test_an_id_that_is_a_registry_column_is_refused():
             "moderators[0]",
             "moderator_id_free",
             "moderators[0].id 'enrolled' is a column the site registry already has "
-            "(site_id, name, data, format, enrolled, items); choose another id",
+            "(site_id, name, data, format, enrolled, items, redcap_group); choose another id",
         )
     ]
 

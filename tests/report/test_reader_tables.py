@@ -206,3 +206,23 @@ def test_missing_values_read_as_empty_cells():
     view = reader_table("heterogeneity", assemble.Table(frame, "t"), ReaderLabels({}, {}, {}, {}))
     assert view.rows[0] == ("Mentee", "total", "", "", "", "", "none")
     assert view.sort_keys[0][2:5] == (None, None, None)
+
+
+def test_a_suppressed_items_row_says_its_share_is_suppressed(golden):
+    tables, views = golden
+    frame = tables["items"].frame
+    items = views["items"]
+    share = items.columns.index("Share (95% CI)")
+    model = items.columns.index("Model-based share across sites (random effects, logit)")
+    hidden = [
+        index
+        for index, (suppressed, kind) in enumerate(
+            zip(frame["suppressed"], frame["kind"], strict=True)
+        )
+        if suppressed == "yes" and kind != "concern_pair"
+    ]
+    assert hidden, "the golden consortium has small cells"
+    for index in hidden:
+        assert items.rows[index][share] == "suppressed (small count)"
+        pooled = frame["scope"].iloc[index] == "all sites"
+        assert (items.rows[index][model] == "suppressed (small count)") == pooled

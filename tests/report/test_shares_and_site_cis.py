@@ -41,11 +41,20 @@ def test_every_share_in_the_items_table_is_its_own_count_over_n(consortium):
     _, tables = consortium
     shares = tables["items"].frame
     shares = shares[shares["kind"] != "concern_pair"]
-    assert len(shares) > 0
-    for row in shares.to_dict("records"):
+    shown = shares[shares["suppressed"] == "no"]
+    hidden = shares[shares["suppressed"] == "yes"]
+    assert len(shown) > 0 and len(hidden) > 0
+    for row in shown.to_dict("records"):
         where = f"{row['scope']} {row['role']} {row['item']} {row['level']}"
-        assert round(row["percent"], 2) == round(100 * row["count"] / row["n"], 2), where
+        count, n = int(row["count"]), int(row["n"])
+        assert round(row["percent"], 2) == round(100 * count / n, 2), where
         assert row["ci_low"] <= row["percent"] <= row["ci_high"], where
+    # A suppressed count has no share to contradict it (nor one that would give it back).
+    for row in hidden.to_dict("records"):
+        where = f"{row['scope']} {row['role']} {row['item']} {row['level']}"
+        assert not (row["count"].isdigit() and row["n"].isdigit()), where
+        for column in ("percent", "ci_low", "ci_high", "model_share_percent"):
+            assert pd.isna(row[column]), f"{where} {column}"
 
 
 def test_each_row_names_its_interval(consortium):
@@ -83,9 +92,10 @@ def test_nobody_out_of_101_reads_0_percent_and_the_model_share_has_its_own_colum
     # "percent 3.28 (1.06-9.71)". The logit pool adds 0.5 to zero cells, so it is > 0.
     sites = site_items({"a": (0, 30), "b": (0, 40), "c": (0, 31)})
     pooled = pooled_items(sites, ("mentor",), ["a", "b", "c"], {})
-    table = items_table(sites, pooled, ["a", "b", "c"])
+    table = items_table(sites, pooled, ["a", "b", "c"], 5)
     row = table[table["scope"] == POOLED_SCOPE].iloc[0]
-    assert (row["n"], row["count"], row["percent"], row["ci_low"]) == (101, 0, 0.0, 0.0)
+    # Zero is not a small cell: 0 of 101 is shown, with its share.
+    assert (row["n"], row["count"], row["percent"], row["ci_low"]) == ("101", "0", 0.0, 0.0)
     # binom.test(0, 101)$conf.int: upper limit 1 - 0.025^(1/101).
     assert row["ci_high"] == pytest.approx(100 * (1 - 0.025 ** (1 / 101)), rel=1e-9)
     assert row["ci_method"] == "Clopper-Pearson (exact)"

@@ -749,7 +749,9 @@ REGISTRY_CELL_CASES = [
     pytest.param(3, "enrolled", "2023-02-30", "iso_date", id="date-not-in-calendar"),
     pytest.param(2, "enrolled", "23/01/2024", "schema_pattern", id="date-not-iso"),
     pytest.param(2, "enrolled", "2024-1-5", "schema_pattern", id="date-not-zero-padded"),
-    pytest.param(2, "data", "leeds/response.csv", "file_exists", id="data-file-missing"),
+    pytest.param(2, "data", "leeds/baseline.xlsx", "file_exists", id="data-file-missing"),
+    # The folder holds responses.csv: a slip in the name, never a site awaiting data.
+    pytest.param(2, "data", "leeds/response.csv", "near_match", id="data-file-near-miss"),
     pytest.param(2, "data", "leeds", "is_file", id="data-is-a-folder"),
     pytest.param(3, "data", "../secret.csv", "path_inside_data_root", id="data-escapes-by-dotdot"),
     pytest.param(

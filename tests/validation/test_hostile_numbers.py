@@ -202,7 +202,7 @@ def test_a_score_excel_shows_as_4_is_read_with_a_warning(tmp_path, instrument, s
             3,
             "clinical_practice",
             "label_normalised",
-            f"'{shown}' was read as '4' in rows 3",
+            f"'{shown}' was read as '4' in row 3",
             shown,
         ),
     )
@@ -327,7 +327,7 @@ def test_a_summary_count_with_a_plus_sign_is_read_with_a_warning(tmp_path, instr
     report, summary, _ = validate_summary_row(tmp_path, instrument, n_pairs="+16")
     assert report.errors == ()
     assert report.warnings == (
-        Problem(2, "n_pairs", "label_normalised", "'+16' was read as '16' in rows 2", "+16"),
+        Problem(2, "n_pairs", "label_normalised", "'+16' was read as '16' in row 2", "+16"),
     )
     assert summary.loc[0, "n_pairs"] == 16
 

@@ -101,7 +101,7 @@ def test_an_undeclared_column_names_row_1_and_what_is_allowed(tmp_path):
     assert described(sheet) == (
         f"site registry {sheet} has problems\n"
         "  - row 1, column 'beds': column 'beds' is not a registry column. Allowed: site_id, "
-        "name, data, format, enrolled, items, and the moderators declared under "
+        "name, data, format, enrolled, items, redcap_group, and the moderators declared under "
         "'moderators:' in config.yaml (hospital_type, mentoring_hours). To record 'beds' for "
         "each site, declare it as a moderator there first [known_column]"
     )
@@ -112,9 +112,10 @@ def test_a_moderator_column_needs_the_moderator_declared(tmp_path):
     assert described(sheet, moderators=()) == (
         f"site registry {sheet} has problems\n"
         "  - row 1, column 'hospital_type': column 'hospital_type' is not a registry column. "
-        "Allowed: site_id, name, data, format, enrolled, items, and the moderators declared "
-        "under 'moderators:' in config.yaml (none are declared). To record 'hospital_type' "
-        "for each site, declare it as a moderator there first [known_column]"
+        "Allowed: site_id, name, data, format, enrolled, items, redcap_group, and the "
+        "moderators declared under 'moderators:' in config.yaml (none are declared). To "
+        "record 'hospital_type' for each site, declare it as a moderator there first "
+        "[known_column]"
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from revmentor.core.disclosure import DisclosurePolicy, exported_items
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.core.tables import csv_text
 from revmentor.stats.items import site_items
@@ -28,7 +29,9 @@ def produced(repo, instrument):
     params = {"site_id": "northgate", "name": "N", "format": "responses", "file": "x"}
     _, clean = validate_site(repo / "data/example/northgate.csv", params, instrument)
     clean["site_id"] = "oak"
-    return site_summary(clean, instrument, "oak", 1), site_items(clean, instrument, "oak")
+    # The items with disclosure.min_cell applied (revmentor export-summary --items-out).
+    items, _ = exported_items(site_items(clean, instrument, "oak"), DisclosurePolicy())
+    return site_summary(clean, instrument, "oak", 1), items
 
 
 def write(tmp_path: Path, summary: pd.DataFrame, items: pd.DataFrame | None = None):

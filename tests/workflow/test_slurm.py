@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.workflow.slurm_cluster import PARTITION, single_node_cluster
+from tests.workflow.slurm_cluster import single_node_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
@@ -26,14 +26,12 @@ def test_example_consortium_on_slurm_equals_the_local_run(example_run, tmp_path)
             "squeue",
             "--slurm-init-seconds-before-status-checks",
             "2",
-            "--default-resources",
-            f"slurm_partition={PARTITION}",
-            "mem_mb=1000",
-            "runtime=30",
+            # No partition given: the profile runs unedited on the cluster's default one.
             "--jobs",
             "4",
         )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
     assert "slurm" in output.lower()
+    assert "your_account" not in output and "your_partition" not in output
     assert cluster_copy.digests() == example_run.digests()

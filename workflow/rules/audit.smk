@@ -30,6 +30,8 @@ rule audit_manifest:
         inputs_sha256=audited_input_hashes(),
         imported=imported_packages(),
         workflow_version=workflow_version(),
+        # Registered sites not analysed because their file has not arrived.
+        awaiting=AWAITING,
     script:
         "../scripts/audit_manifest.py"
 

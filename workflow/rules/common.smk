@@ -21,13 +21,17 @@ from revmentor.core.tables import writable_folder_problem
 from revmentor.report.assemble import TABLE_NAMES, settings_from
 from revmentor.report.figure_plan import forest_stems, likert_stems, moderator_stems
 from revmentor.core.moderators import moderators_from_config
+from revmentor.core.redcap import events_problems
 from revmentor.replication.settings import check_replication_config, sesoi_by_outcome
-from revmentor.validation.registry import read_registry
+from revmentor.validation.registry import load_registry
 
 SITE_ID_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,63}"
 # Snakemake's report() flag, under a name its parser does not take for a directive.
 report_item = report
-CAPTIONS = Path(workflow.basedir) / "workflow/report"
+# The workflow's own folder (workflow/), found from this file rather than from the working
+# directory or the main Snakefile, so that it is right when the workflow is a module.
+WORKFLOW_FOLDER = Path(str(workflow.current_basedir)).parent
+CAPTIONS = WORKFLOW_FOLDER / "report"
 
 
 def load_instrument():
@@ -46,6 +50,15 @@ def check_replication():
         raise WorkflowError(problem.describe(limit=50)) from None
 
 
+def check_redcap():
+    problems = events_problems(config["redcap"], INSTRUMENT)
+    if problems:
+        error = ProblemsError(
+            "config.yaml: redcap.events does not fit the instrument", problems
+        )
+        raise WorkflowError(error.describe(limit=50))
+
+
 def load_moderators():
     try:
         return moderators_from_config(config["moderators"])
@@ -54,24 +67,33 @@ def load_moderators():
 
 
 def load_sites():
-    schema = read_yaml(Path(workflow.basedir) / "workflow/schemas/sites.schema.yaml")
+    """The registry: sites whose file is there, and those still awaiting it (which run no
+    jobs; the overview, the flow and the report list them)."""
+    schema = read_yaml(WORKFLOW_FOLDER / "schemas/sites.schema.yaml")
     try:
-        sites = read_registry(
+        registry = load_registry(
             Path(config["sites"]),
             Path(config["data_root"]),
             allow_absolute=config["allow_absolute_data_paths"],
             row_schema=schema,
             moderators=MODERATORS,
+            on_missing_data=config["validation"]["on_missing_data"],
         )
     except ProblemsError as problem:
         raise WorkflowError(problem.describe(limit=50)) from None
-    return {site.site_id: site for site in sites}
+    if not registry.sites:
+        raise WorkflowError(
+            f"no site in {config['sites']} has sent its data yet, so there is nothing to "
+            "analyse. Awaiting: "
+            + "; ".join(f"{site.site_id} ({site.reason})" for site in registry.awaiting)
+        )
+    return registry
 
 
 @functools.cache
 def provenance(script):
     """The package code and software versions a script uses: a change reruns the rule."""
-    path = Path(workflow.basedir) / "workflow/scripts" / script
+    path = WORKFLOW_FOLDER / "scripts" / script
     return {"code": code_fingerprint(path), "software": software_fingerprint(path)}
 
 
@@ -86,10 +108,16 @@ def check_results_folder():
 
 INSTRUMENT = load_instrument()
 check_replication()
+check_redcap()
 MODERATORS = load_moderators()
-SITES = load_sites()
+REGISTRY = load_sites()
 check_results_folder()
+SITES = {site.site_id: site for site in REGISTRY.sites}
+# Only sites whose file has arrived run jobs; every registered site, in registry order,
+# is counted in the overview, the flow and the report.
 SITE_IDS = list(SITES)
+REGISTERED_IDS = list(REGISTRY.registered)
+AWAITING = [site.as_params() for site in REGISTRY.awaiting]
 
 
 wildcard_constraints:
@@ -439,13 +467,13 @@ def audited_input_hashes():
 def imported_packages():
     """Third-party packages any step imports, and their installed versions (recorded in the
     manifest, so an upgrade renews it)."""
-    scripts = sorted((Path(workflow.basedir) / "workflow/scripts").glob("*.py"))
+    scripts = sorted((WORKFLOW_FOLDER / "scripts").glob("*.py"))
     names = sorted(set().union(*(third_party_imports(script) for script in scripts)))
     return {"names": names, "versions": distribution_versions([*names, "snakemake"])}
 
 
 def workflow_version():
-    return {"version": REVMENTOR_VERSION, **git_state(Path(workflow.basedir))}
+    return {"version": REVMENTOR_VERSION, **git_state(WORKFLOW_FOLDER.parent)}
 
 
 def all_outputs():

@@ -117,7 +117,8 @@ rule report_flow:
         runtime=30,
     params:
         provenance=provenance("report_flow.py"),
-        sites=SITE_IDS,
+        # Every registered site: one without a report is counted as awaiting data.
+        sites=REGISTERED_IDS,
         instrument=config["instrument"],
     script:
         "../scripts/report_flow.py"
@@ -178,5 +179,6 @@ rule report_page:
         settings=report_settings(TABLE_SETTINGS, disclosure=True),
         config=page_config(),
         site_ids=SITE_IDS,
+        awaiting=AWAITING,
     script:
         "../scripts/report_page.py"

@@ -43,6 +43,8 @@ for shard, members in SHARD_SITES.items():
             content=shard_content(members),
             instrument=config["instrument"],
             limits=READ_LIMITS,
+            redcap=config["redcap"],
+            disclosure=config["disclosure"],
         script:
             "../scripts/validate_shard.py"
 
@@ -59,6 +61,9 @@ rule validation_overview:
         provenance=provenance("validation_overview.py"),
         policy=config["validation"]["on_invalid_site"],
         sites=SITE_IDS,
+        # Registered sites whose file has not arrived: rows of their own, no jobs.
+        awaiting=AWAITING,
+        registered=REGISTERED_IDS,
         # Functions, so that Snakemake does not read their braces as wildcards.
         site_outputs=lambda wildcards: SITE_OUTPUT_PATTERNS,
         site_id_pattern=lambda wildcards: SITE_ID_PATTERN,

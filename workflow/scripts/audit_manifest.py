@@ -22,7 +22,12 @@ with step_logging(snakemake.log[0], "audit_manifest") as log:
     ]
     inputs = analysed_inputs(snakemake.input.inputs, snakemake.params.inputs_sha256, reports)
     manifest = build_manifest(
-        inputs, outputs, snakemake.params.config, snakemake.params.imported["names"], Path()
+        inputs,
+        outputs,
+        snakemake.params.config,
+        snakemake.params.imported["names"],
+        Path(),
+        snakemake.params.awaiting,
     )
     text = manifest_text(manifest)
     manifest_sha256 = sha256_text(text)
@@ -39,7 +44,12 @@ with step_logging(snakemake.log[0], "audit_manifest") as log:
             changed["path"],
             changed["sha256"],
         )
-    log.info("manifest: %d inputs, %d outputs", len(manifest["inputs"]), len(outputs))
+    log.info(
+        "manifest: %d inputs, %d outputs, %d site(s) awaiting data",
+        len(manifest["inputs"]),
+        len(outputs),
+        len(manifest["awaiting_data"]),
+    )
     log.info("manifest SHA-256: %s", manifest_sha256)
     # On the console at the end of every run: the one hash to publish with the results.
     print(

@@ -27,6 +27,7 @@ with step_logging(snakemake.log[0], "report_page") as log:
         config_used=Path(given.config_used).read_text(encoding="utf-8"),
         manifest=json.loads(manifest_text),
         manifest_sha256=Path(given.manifest_sha256).read_text(encoding="utf-8").split()[0],
+        awaiting=snakemake.params.awaiting,
     )
     write_text(snakemake.output.index, consortium_page(frames, inputs))
     for site_id, path in zip(snakemake.params.site_ids, snakemake.output.sites, strict=True):

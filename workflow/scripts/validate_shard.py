@@ -1,5 +1,6 @@
 """Validate every site of a shard: each site's report (JSON, Markdown) and clean table."""
 
+from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
@@ -12,13 +13,16 @@ from revmentor.validation.site import validate
 with step_logging(snakemake.log[0], "validate") as log:
     instrument = Instrument.from_config(snakemake.params.instrument)
     limits = ReadLimits.from_config(snakemake.params.limits)
+    # A summary-only site's summary and items are refused where they break the disclosure
+    # policy.
+    disclosure = DisclosurePolicy.from_config(snakemake.params.disclosure)
     output = snakemake.output
     item_tables = iter(output.item_tables)
     reports = []
     for index, site in enumerate(snakemake.params.sites):
         # validate() turns any failure into the site's own report, so one broken file
         # never stops the shard's other sites.
-        checked = validate(site, instrument, limits)
+        checked = validate(site, instrument, limits, snakemake.params.redcap, disclosure)
         if checked.fault is not None:
             log.error(
                 "site %s: the checks failed (%s); the site's report says why",

@@ -1,5 +1,6 @@
-"""Every site's validation status, for the registry's sites only; the outputs of sites no
-longer registered are removed. This step never fails on an invalid site: the policy check
+"""Every site's validation status, for the registry's sites only (a site awaiting data gets
+a row saying so); the outputs of sites no longer registered, or whose file is gone, are
+removed. This step never fails on an invalid site: the policy check
 after it does, so that the overview is always written first."""
 
 from pathlib import Path
@@ -8,12 +9,20 @@ import pandas as pd
 
 from revmentor.core.logs import step_logging
 from revmentor.core.tables import write_csv, write_text
-from revmentor.validation.policy import current_sites_only, overview_markdown, read_overview
+from revmentor.validation.policy import (
+    current_sites_only,
+    overview_markdown,
+    read_overview,
+    with_awaiting,
+)
 from revmentor.validation.stale import remove_stale_site_files, stale_message, stale_site_files
 
 with step_logging(snakemake.log[0], "validation_overview") as log:
     shards = pd.concat([read_overview(path) for path in snakemake.input.shards])
-    table = current_sites_only(shards, snakemake.params.sites)
+    awaiting = snakemake.params.awaiting
+    table = with_awaiting(
+        current_sites_only(shards, snakemake.params.sites), awaiting, snakemake.params.registered
+    )
     stale = stale_site_files(
         Path("."),
         snakemake.params.site_outputs,
@@ -23,6 +32,9 @@ with step_logging(snakemake.log[0], "validation_overview") as log:
     )
     if stale:
         remove_stale_site_files(Path("."), stale)
-        log.warning("%s", stale_message(stale, snakemake.params.registry))
+        log.warning(
+            "%s",
+            stale_message(stale, snakemake.params.registry, {s["site_id"] for s in awaiting}),
+        )
     write_csv(snakemake.output.tsv, table, for_people=True)
     write_text(snakemake.output.md, overview_markdown(table, snakemake.params.policy))

@@ -87,13 +87,16 @@ def build_manifest(
     config: Mapping[str, Any],
     imported: Iterable[str],
     workflow_folder: Path,
+    awaiting: Iterable[Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The manifest of one run. ``inputs`` maps each input file to the SHA-256 of the bytes
     the run read from it (taken when it was read, not now). ``imported`` are the
     third-party import names the workflow's code uses; their installed versions are
-    recorded with Python's."""
+    recorded with Python's. ``awaiting`` are the registered sites whose file had not
+    arrived (site_id, file): registered, and not analysed (the run's manifest lists them,
+    even when there are none; the pages' manifest has no such list)."""
     by_path = {Path(path).as_posix(): digest for path, digest in inputs.items()}
-    return {
+    manifest = {
         "format": MANIFEST_FORMAT,
         "workflow": {"package": "revmentor", "version": __version__, **git_state(workflow_folder)},
         "python": platform.python_version(),
@@ -102,6 +105,11 @@ def build_manifest(
         "inputs": [input_record(path, by_path[path]) for path in sorted(by_path)],
         "outputs": [file_record(path) for path in sorted(set(outputs))],
     }
+    if awaiting is not None:
+        manifest["awaiting_data"] = [
+            {"site_id": site["site_id"], "file": Path(site["file"]).as_posix()} for site in awaiting
+        ]
+    return manifest
 
 
 def changed_inputs(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:

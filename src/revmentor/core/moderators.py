@@ -22,9 +22,12 @@ CATEGORICAL = "categorical"
 TYPES = (NUMERIC, CATEGORICAL)
 #: The site registry's own columns: a moderator column may not take one of these names.
 REGISTRY_REQUIRED_COLUMNS = ("site_id", "name", "data", "format", "enrolled")
-#: ``items``: a summary-only site's items file, relative to data_root (optional).
-REGISTRY_OPTIONAL_COLUMNS = ("items",)
+#: ``items``: a summary-only site's items file, relative to data_root; ``redcap_group``: the
+#: REDCap data access group of a REDCap site's records (both optional).
+REGISTRY_OPTIONAL_COLUMNS = ("items", "redcap_group")
 REGISTRY_COLUMNS = (*REGISTRY_REQUIRED_COLUMNS, *REGISTRY_OPTIONAL_COLUMNS)
+#: The header of a registry made afresh (an optional column is added when a site needs it).
+NEW_REGISTRY_COLUMNS = (*REGISTRY_REQUIRED_COLUMNS, "items")
 # An id becomes a registry column and a term name (``hospital_type:district``).
 MODERATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 UNKNOWN = "value unknown (empty cell in the site registry)"

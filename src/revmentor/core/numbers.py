@@ -20,6 +20,8 @@ import math
 import re
 import unicodedata
 
+from revmentor.core.excel_dates import date_reason
+
 PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 UNSIGNED_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 NOT_FINITE_WORDS = frozenset({"inf", "infinity", "nan"})
@@ -85,6 +87,9 @@ def why_not_a_number(text: object) -> str | None:
             "a spreadsheet cell holds no infinity or NaN; if there is no value, "
             "leave the cell empty"
         )
+    dated = date_reason(shown)
+    if dated is not None:
+        return dated
     if DATE_OR_TIME.fullmatch(shown):
         return "the cell holds a date or time; format it as a number and type the number"
     if shown in ("TRUE", "FALSE"):

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 #: Columns whose values identify a participant. The instrument defines no free-text
 #: column (unknown columns, where free text would sit, are left out on reading).
-IDENTIFYING_COLUMNS = frozenset({"participant_id"})
+# record_id: a REDCap export's record id field, the participant id by another name.
+IDENTIFYING_COLUMNS = frozenset({"participant_id", "record_id"})
 
 #: Set to 1 on the centre's own machine to see an unexpected error's full text.
 DEBUG_VARIABLE = "REVMENTOR_DEBUG"

@@ -104,6 +104,10 @@ NOBODY_PAIRED = "no participant answered both items at any site"
 NO_DISCORDANT = "no discordant pairs: no odds ratio or McNemar test"
 NO_BEFORE_ONLY = "no before-only pairs: the odds ratio is infinite, no CI"
 NO_AFTER_ONLY = "no after-only pairs: the odds ratio is 0, no CI"
+# A summary-only site empties the counts that disclosure.min_cell keeps at the site: the
+# site answered, but its count is unknown, so it cannot enter (as 0 it would bias the pool).
+WITHHELD = "count withheld by the site under disclosure.min_cell"
+ALL_WITHHELD = "no count to pool: every site that answered withheld it (disclosure.min_cell)"
 
 
 def logit_effects(count: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,12 +176,18 @@ def _number(row: pd.Series, column: str) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
+def _missing(row: pd.Series, column: str) -> bool:
+    value = row.get(column)
+    return value is None or bool(pd.isna(value))
+
+
 def _why_not_pooled(row: pd.Series | None, size_column: str, empty_reason: str) -> str:
     """'' when the site's row can be pooled, else the reason (the site's own note first)."""
     if row is None:
         return NO_ROW
     if _number(row, size_column) > 0:
-        return ""
+        needed = PAIR_COUNTS if size_column == "n_pairs" else ("count",)
+        return WITHHELD if any(_missing(row, column) for column in needed) else ""
     note = row.get("note")
     return str(note) if isinstance(note, str) and note else empty_reason
 
@@ -261,5 +271,7 @@ def pooled_items(
             record.update(
                 pair_record(included, level) if is_pair else proportion_record(included, level)
             )
+            if not included and any(why == WITHHELD for _, why in dropped):
+                record["note"] = ALL_WITHHELD
             records.append(record)
     return typed_frame(records, ITEMS_POOLED_COLUMNS, ITEMS_POOLED_TEXT, ITEMS_POOLED_COUNTS)

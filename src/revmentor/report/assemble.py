@@ -199,9 +199,24 @@ def participants(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Tabl
     return Table(frame, "Participants (Table 1)", notes)
 
 
+def items_suppression_note(min_cell: int) -> str:
+    """The items table's small-cell rule, worded as Table 1's."""
+    if not min_cell:
+        return "Small-cell suppression is off (disclosure.min_cell = 0)."
+    return (
+        f"Counts (n, count, before_only, after_only) from 1 to {min_cell - 1} are shown as "
+        f"<{min_cell}; * marks a second count hidden so that n cannot reveal a small one (a "
+        "binary item's yes and no, a categorical item's levels). Where a count is hidden, so "
+        "are its percent, CI and model-based share and, at a site, a concern pair's McNemar "
+        "p (the all-sites Mantel-Haenszel p stays: it does not give the counts back). "
+        f"{tables.WITHHELD_AT_SITE}: the site withheld the count before sending it. "
+        "suppressed = yes marks the row."
+    )
+
+
 def items(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
     frame = tables.items_table(
-        frames["site_items"], frames["pooled_items"], ordered_sites(settings)
+        frames["site_items"], frames["pooled_items"], ordered_sites(settings), settings.min_cell
     )
     notes = (
         "percent is always the observed share, count / n. Per site: Wilson 95% CI; exact "
@@ -212,6 +227,7 @@ def items(frames: Mapping[str, pd.DataFrame], settings: Settings) -> Table:
         f"{tables.MODEL_SHARE_LABEL}, REML, 0.5 added to a site's zero cells. It lets sites "
         "differ, so it need not equal count / n.",
         "Concern pairs, all sites: Mantel-Haenszel for matched pairs, exact conditional p.",
+        items_suppression_note(settings.min_cell),
     )
     return Table(frame, "Concerns, benefit and relationship effects", notes)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from revmentor.core.instrument import Instrument
 from revmentor.report.assemble import Table
-from revmentor.report.tables import MODEL_SHARE_LABEL, POOLED_SCOPE
+from revmentor.report.tables import MODEL_SHARE_LABEL, POOLED_SCOPE, SUPPRESSED_SHARE
 
 MAX_COLUMNS = 10
 MINUS = "\u2212"
@@ -171,6 +171,17 @@ def _count(label: str, column: str) -> ReaderColumn:
     return ReaderColumn(label, text, lambda row: _value(row, column), numeric=True)
 
 
+def _shown_count(label: str, column: str) -> ReaderColumn:
+    """A count that small-cell suppression may have replaced by "<5" or "*": the text as
+    the table has it, sorted as a number when it is one (else by its text)."""
+
+    def sort(row: Row) -> float | None:
+        text = _text(row, column)
+        return float(text) if text.isdigit() else None
+
+    return ReaderColumn(label, lambda row: _text(row, column), sort, numeric=True)
+
+
 def _p(label: str, column: str) -> ReaderColumn:
     return ReaderColumn(
         label,
@@ -304,16 +315,12 @@ def participants_view(labels: ReaderLabels, table: Table) -> tuple[ReaderColumn,
             return "all"
         return _text(row, "level").replace("_", " ")
 
-    def count(row: Row) -> float | None:
-        text = _text(row, "count")
-        return float(text) if text.isdigit() else None
-
     return (
         ReaderColumn("Site", lambda row: labels.site(row["scope"])),
         ReaderColumn("Role", lambda row: labels.role(row["role"])),
         ReaderColumn("Characteristic", lambda row: _humane(_text(row, "variable"))),
         ReaderColumn("Group", level),
-        ReaderColumn("Count", lambda row: _text(row, "count"), count, numeric=True),
+        _shown_count("Count", "count"),
     )
 
 
@@ -331,13 +338,20 @@ def items_view(labels: ReaderLabels, table: Table) -> tuple[ReaderColumn, ...]:
             return "before and after"
         return _text(row, "level").replace("_", " ") or "yes"
 
+    def suppressed(row: Row) -> bool:
+        return _text(row, "suppressed") == "yes" and not is_pair(row)
+
     def share(row: Row) -> str:
+        if suppressed(row):
+            return SUPPRESSED_SHARE
         text = estimate_with_ci(
             _value(row, "percent"), _value(row, "ci_low"), _value(row, "ci_high"), 1
         )
         return text.replace(" (", "% (", 1) if " (" in text else f"{text}%" if text else ""
 
     def model_share(row: Row) -> str:
+        if suppressed(row) and row.get("scope") == POOLED_SCOPE:
+            return SUPPRESSED_SHARE
         text = estimate_with_ci(
             _value(row, "model_share_percent"),
             _value(row, "model_share_ci_low"),
@@ -347,23 +361,24 @@ def items_view(labels: ReaderLabels, table: Table) -> tuple[ReaderColumn, ...]:
         return text.replace(" (", "% (", 1) if " (" in text else f"{text}%" if text else ""
 
     def discordant(row: Row) -> str:
-        before, after = _value(row, "before_only"), _value(row, "after_only")
-        if before is None or after is None:
+        # Text, as suppression may have replaced a count by "<5" (and withheld the p).
+        before, after = _text(row, "before_only"), _text(row, "after_only")
+        if not before or not after:
             return ""
         p = _value(row, "paired_p")
         if p is None:
-            return f"{int(before)} / {int(after)}"
+            return f"{before} / {after}"
         shown = p_value(p)
         relation = f"< {shown[1:]}" if shown.startswith("<") else f"= {shown}"
-        return f"{int(before)} / {int(after)} (p {relation})"
+        return f"{before} / {after} (p {relation})"
 
     return (
         ReaderColumn("Site", lambda row: labels.site(row["scope"])),
         ReaderColumn("Role", lambda row: labels.role(row["role"])),
         ReaderColumn("Item", item),
         ReaderColumn("Answer", answer),
-        _count("Answered (n)", "n"),
-        _count("Count", "count"),
+        _shown_count("Answered (n)", "n"),
+        _shown_count("Count", "count"),
         ReaderColumn("Share (95% CI)", share, lambda row: _value(row, "percent"), numeric=True),
         ReaderColumn("CI method", lambda row: _text(row, "ci_method")),
         ReaderColumn(

@@ -348,60 +348,133 @@ ITEM_TABLE_COLUMNS = (
     "after_only",
     "paired_p",
     "paired_test",
+    "suppressed",
 )
-ITEM_TABLE_TEXT = ("scope", "role", "kind", "item", "level", "ci_method", "paired_test")
-ITEM_TABLE_COUNTS = ("n", "count", "before_only", "after_only")
+# The counts are text, as in Table 1: a number, "<min_cell" or "*" (see ``suppress``).
+ITEM_TABLE_NUMBERS = (
+    "percent",
+    "ci_low",
+    "ci_high",
+    "model_share_percent",
+    "model_share_ci_low",
+    "model_share_ci_high",
+    "paired_p",
+)
+ITEM_TABLE_TEXT = tuple(name for name in ITEM_TABLE_COLUMNS if name not in ITEM_TABLE_NUMBERS)
 POOLED_SCOPE = "all sites"
+#: What a reader sees where a share is left out because its count is suppressed, so that
+#: the empty cell is not taken for a missing value.
+SUPPRESSED_SHARE = "suppressed (small count)"
 SITE_SHARE_CI = "Wilson"
 POOLED_SHARE_CI = "Clopper-Pearson (exact)"
 MODEL_SHARE_LABEL = "model-based share across sites (random effects, logit)"
+#: A summary-only site's count that the site itself withheld under disclosure.min_cell.
+WITHHELD_AT_SITE = "withheld"
+SHARE_COLUMNS = ("percent", "ci_low", "ci_high")
+MODEL_SHARE_COLUMNS = ("model_share_percent", "model_share_ci_low", "model_share_ci_high")
 
 
 def _percent(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else 100 * float(value)
 
 
-def _site_item_record(row: Mapping[str, Any], scope: str) -> dict[str, Any]:
+def _whole(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _is_hidden(shown: str) -> bool:
+    return shown.startswith("<") or shown == SECONDARY
+
+
+def _shown_group(counts: Sequence[int | None], n: int, min_cell: int) -> list[str]:
+    """One scope's levels of one item as one group for ``suppress``: the levels' counts and
+    what n leaves over (a binary item's "no"; 0 for a categorical item answered once by
+    everyone), since n is shown and the remainder would give a hidden count back. A count
+    the site withheld stays withheld; it is part of the remainder."""
+    known = [count for count in counts if count is not None]
+    shown = iter(suppress([*known, n - sum(known)], min_cell))
+    # Nobody answered: an empty count hides nothing.
+    missing = WITHHELD_AT_SITE if n else ""
+    return [missing if count is None else next(shown) for count in counts]
+
+
+def shown_item_counts(rows: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """The n and count that may be shown for each binary or categorical row of an items
+    frame (a site's ``items.csv`` rows, several sites' or ``results/pooled/items.csv``),
+    indexed like ``rows``: columns ``n``, ``count`` (text: the number, "<min_cell", "*" or
+    "withheld") and ``hidden`` (the count, or n, is not shown, so neither is any share that
+    would give it back). The one rule for the items table and the hospital page."""
+    keys = [key for key in ("site_id", "role", "kind", "item") if key in rows.columns]
+    shown = pd.DataFrame(index=rows.index, columns=["n", "count", "hidden"], dtype=object)
+    chosen = rows[rows["kind"].isin(("binary", "categorical"))]
+    for _, group in chosen.groupby(keys, sort=False, dropna=False):
+        sizes = [_whole(n) or 0 for n in group["n_answered"]]
+        counts = [_whole(count) for count in group["count"]]
+        if len(set(sizes)) == 1:
+            texts = _shown_group(counts, sizes[0], min_cell)
+        else:
+            # Levels pooled over different sites (one withheld a level): each level's
+            # count and its own complement are the group.
+            texts = [_shown_group([c], n, min_cell)[0] for c, n in zip(counts, sizes, strict=True)]
+        for index, size, text in zip(group.index, sizes, texts, strict=True):
+            [n_text] = suppress([size], min_cell)
+            shown.at[index, "n"] = n_text
+            shown.at[index, "count"] = text
+            shown.at[index, "hidden"] = any(
+                _is_hidden(cell) or cell == WITHHELD_AT_SITE for cell in (n_text, text)
+            )
+    return shown
+
+
+def _shown_pair(row: Mapping[str, Any], pooled: bool, min_cell: int) -> dict[str, Any]:
+    """A concern pair's discordant counts, each hidden when small. A site's exact McNemar p
+    is a function of the two, so it goes with a hidden one; the all-sites Mantel-Haenszel p
+    sums several sites' tables and does not pin the counts down, so it stays."""
+    pairs = _whole(row["n_pairs"]) or 0
+    [n_text] = suppress([pairs], min_cell)
+    missing = WITHHELD_AT_SITE if pairs else ""
+    before, after = (
+        missing if _whole(row[key]) is None else suppress([_whole(row[key])], min_cell)[0]
+        for key in ("before_only", "after_only")
+    )
+    hidden = any(_is_hidden(text) or text == WITHHELD_AT_SITE for text in (n_text, before, after))
+    p_column = "mcnemar_exact_p" if pooled else "mcnemar_p"
+    return {
+        "n": n_text,
+        "before_only": before,
+        "after_only": after,
+        "paired_p": row[p_column] if pooled or not hidden else None,
+        "suppressed": SUPPRESSED if hidden else "no",
+    }
+
+
+def _site_item_record(row: Mapping[str, Any], scope: str, shown: Mapping[str, Any]) -> dict:
     keys = {key: row[key] for key in ("role", "kind", "item", "level")}
     if row["kind"] == "concern_pair":
-        return {
-            "scope": scope,
-            **keys,
-            "n": row["n_pairs"],
-            "before_only": row["before_only"],
-            "after_only": row["after_only"],
-            "paired_p": row["mcnemar_p"],
-            "paired_test": "exact McNemar",
-        }
+        return {"scope": scope, **keys, "paired_test": "exact McNemar", **shown}
     return {
         "scope": scope,
         **keys,
-        "n": row["n_answered"],
-        "count": row["count"],
         "percent": _percent(row["proportion"]),
         "ci_low": _percent(row["ci_low"]),
         "ci_high": _percent(row["ci_high"]),
         "ci_method": SITE_SHARE_CI,
+        **shown,
     }
 
 
-def _pooled_item_record(row: Mapping[str, Any]) -> dict[str, Any]:
+def _pooled_item_record(row: Mapping[str, Any], shown: Mapping[str, Any]) -> dict[str, Any]:
     keys = {key: row[key] for key in ("role", "kind", "item", "level")}
     if row["kind"] == "concern_pair":
         return {
             "scope": POOLED_SCOPE,
             **keys,
-            "n": row["n_pairs"],
-            "before_only": row["before_only"],
-            "after_only": row["after_only"],
-            "paired_p": row["mcnemar_exact_p"],
             "paired_test": "Mantel-Haenszel (matched pairs), exact conditional p",
+            **shown,
         }
     return {
         "scope": POOLED_SCOPE,
         **keys,
-        "n": row["n_answered"],
-        "count": row["count"],
         # The share column holds what the counts say (count / n, exact CI), so no cell
         # contradicts its own count; the random-effects estimate is a model's answer
         # (it lets sites differ, and adds 0.5 to zero cells), so it gets its own columns.
@@ -412,23 +485,53 @@ def _pooled_item_record(row: Mapping[str, Any]) -> dict[str, Any]:
         "model_share_percent": _percent(row["re_proportion"]),
         "model_share_ci_low": _percent(row["re_ci_low"]),
         "model_share_ci_high": _percent(row["re_ci_high"]),
+        **shown,
     }
 
 
+def _shown_counts(frame: pd.DataFrame, pooled: bool, min_cell: int) -> dict[Any, dict[str, Any]]:
+    """Per row of ``frame``: the shown n and counts, and which shares go with them. The
+    model-based share is close to count / n when the sites agree, so it goes too."""
+    shares = shown_item_counts(frame, min_cell)
+    cells: dict[Any, dict[str, Any]] = {}
+    for index, row in frame.iterrows():
+        if row["kind"] == "concern_pair":
+            cells[index] = _shown_pair(row, pooled, min_cell)
+            continue
+        hidden = bool(shares.at[index, "hidden"])
+        cells[index] = {
+            "n": shares.at[index, "n"],
+            "count": shares.at[index, "count"],
+            "suppressed": SUPPRESSED if hidden else "no",
+            **(
+                {column: None for column in (*SHARE_COLUMNS, *MODEL_SHARE_COLUMNS)}
+                if hidden
+                else {}
+            ),
+        }
+    return cells
+
+
 def items_table(
-    site_items: pd.DataFrame, pooled: pd.DataFrame, sites: Sequence[str]
+    site_items: pd.DataFrame, pooled: pd.DataFrame, sites: Sequence[str], min_cell: int
 ) -> pd.DataFrame:
     """The main outcome per site and pooled: anticipated and experienced concerns, benefit
-    and relationship effects."""
+    and relationship effects; counts from 1 to ``min_cell`` − 1 suppressed as in Table 1."""
+    site_cells = _shown_counts(site_items, False, min_cell)
+    pooled_cells = _shown_counts(pooled, True, min_cell)
     records = []
-    for row in pooled.to_dict("records"):
-        records.append(_pooled_item_record(row))
+    for index, row in pooled.iterrows():
+        records.append(_pooled_item_record(row.to_dict(), pooled_cells[index]))
         matches = site_items[
             (site_items["role"] == row["role"])
             & (site_items["kind"] == row["kind"])
             & (site_items["item"] == row["item"])
             & (site_items["level"] == row["level"])
         ]
-        by_site = {r["site_id"]: r for r in matches.to_dict("records")}
-        records += [_site_item_record(by_site[site], site) for site in sites if site in by_site]
-    return typed_frame(records, ITEM_TABLE_COLUMNS, ITEM_TABLE_TEXT, ITEM_TABLE_COUNTS)
+        by_site = {r["site_id"]: (i, r.to_dict()) for i, r in matches.iterrows()}
+        records += [
+            _site_item_record(by_site[site][1], site, site_cells[by_site[site][0]])
+            for site in sites
+            if site in by_site
+        ]
+    return typed_frame(records, ITEM_TABLE_COLUMNS, ITEM_TABLE_TEXT, ())

@@ -12,6 +12,15 @@ import pandas as pd
 
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import REGISTRY_OPTIONAL_COLUMNS, REGISTRY_REQUIRED_COLUMNS
+from revmentor.core.redcap import (
+    COMPLETE_COLUMN,
+    DAG_COLUMN,
+    DEFAULT_REDCAP,
+    EVENT_COLUMN,
+    RECORD_ID,
+    dropdowns,
+    event_timepoints,
+)
 from revmentor.core.workbook import responses_workbook, save_workbook
 from revmentor.simulate.model import SimulationModel, SiteDesign, simulate_site
 
@@ -65,6 +74,48 @@ def write_responses(
         path.write_text(responses_text(frame, delimiter), encoding="utf-8", newline="")
 
 
+def redcap_export_text(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    events: Mapping[str, str],
+    data_access_group: str | None = None,
+) -> str:
+    """A responses frame as REDCap's flat CSV export of the dictionary's project (raw data):
+    one row per record and event, sorted by record and then event as REDCap sorts them,
+    dropdowns as their codes, every form marked Complete (2)."""
+    codes = {
+        field: {level: code for code, level in coded.items()}
+        for field, coded in dropdowns(instrument).items()
+    }
+    event_of = {timepoint: event for event, timepoint in events.items()}
+    fields = ["role", *instrument.domain_ids, *instrument.item_ids, *instrument.demographic_ids]
+    header = [RECORD_ID, EVENT_COLUMN]
+    header += [DAG_COLUMN] if data_access_group is not None else []
+    header += [*(field for field in fields if field in frame.columns), COMPLETE_COLUMN]
+    order = {timepoint: index for index, timepoint in enumerate(instrument.timepoints)}
+    ordered = frame.assign(_event=frame["timepoint"].map(order)).sort_values(
+        ["participant_id", "_event"], kind="stable"
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for _, record in ordered.iterrows():
+        cells = [record["participant_id"], event_of[record["timepoint"]]]
+        cells += [data_access_group] if data_access_group is not None else []
+        for field in header[len(cells) : -1]:
+            value = record[field]
+            if _missing(value):
+                cells.append("")
+            elif field in codes:
+                cells.append(codes[field][str(value)])
+            elif isinstance(value, float) and value.is_integer():
+                cells.append(str(int(value)))  # a score, as REDCap writes it
+            else:
+                cells.append(str(value))
+        writer.writerow([*cells, "2"])
+    return buffer.getvalue()
+
+
 def registry_text(rows: Sequence[dict[str, str]]) -> str:
     """The site registry; the optional columns appear only when some site uses them, and
     every other key of a row is a moderator column, in the order the rows first give it."""
@@ -89,11 +140,13 @@ def write_consortium(
     seed: int,
     model: SimulationModel | None = None,
     summarise: Summarise | None = None,
+    redcap: Mapping[str, object] = DEFAULT_REDCAP,
 ) -> list[dict[str, str]]:
     """Simulate and write every site; return the registry rows (paths relative to data_root).
 
     A ``summary`` site keeps its responses to itself: only its summary and items files
-    (made by ``summarise``) are written.
+    (made by ``summarise``) are written. A ``redcap`` site's responses are written as a
+    REDCap export, its events named by ``redcap`` (config.yaml's ``redcap`` block).
     """
     rows = []
     for site in sites:
@@ -116,6 +169,10 @@ def write_consortium(
             path.write_text(summary_text, encoding="utf-8")
             items_path.write_text(items_text, encoding="utf-8")
             row["items"] = _relative(items_path, data_root)
+        elif site.format == "redcap":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = redcap_export_text(frame, instrument, event_timepoints(redcap))
+            path.write_text(text, encoding="utf-8", newline="")
         else:
             write_responses(frame, path, instrument, site.delimiter)
         rows.append(row)

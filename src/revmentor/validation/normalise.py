@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
-from revmentor.core.numbers import without_plus_sign
+from revmentor.core.numbers import plain_number, without_plus_sign
 from revmentor.core.problems import Problem, shown_value
 
 MAX_LISTED_ROWS = 10
+NUMBER_STORED_AS_TEXT = "number_stored_as_text"
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,14 @@ def label_columns(instrument: Instrument) -> dict[str, tuple[str, ...]]:
 
 
 def _rows_text(rows: list[int]) -> str:
+    """``row 3``, or ``rows 2, 5`` (and how many more past the first few)."""
     listed = ", ".join(str(row) for row in rows[:MAX_LISTED_ROWS])
     extra = len(rows) - MAX_LISTED_ROWS
-    return listed + (f" and {extra} more" if extra > 0 else "")
+    return (
+        ("row " if len(rows) == 1 else "rows ")
+        + listed
+        + (f" and {extra} more" if extra > 0 else "")
+    )
 
 
 def _normalise_header(
@@ -90,11 +96,14 @@ def normalise(
     known_columns: tuple[str, ...] | None = None,
     labels: dict[str, tuple[str, ...]] | None = None,
     numeric_columns: Collection[str] | None = None,
+    text_numbers: Collection[tuple[int, str]] = (),
 ) -> Normalised:
     """Return the tidied frame (text cells, ``None`` = missing) and the warnings made.
 
     By default the columns, labels and numeric columns (the scores) are the responses
-    format's; a summary passes its own.
+    format's; a summary passes its own. ``text_numbers`` are the (row, column) cells of a
+    number column that a workbook stored as text: each is read as its number with a
+    warning that says so (which also covers any spaces or plus sign around it).
     """
     if numeric_columns is None:
         numeric_columns = instrument.domain_ids if known_columns is None else ()
@@ -103,6 +112,8 @@ def normalise(
     tokens = {token.strip().lower() for token in instrument.na_tokens}
     labels = label_columns(instrument) if labels is None else labels
     changes: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    as_text: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    stored_as_text = set(text_numbers)
     columns = {}
     for column in frame.columns:
         allowed = labels.get(column, ())
@@ -111,7 +122,9 @@ def normalise(
         numeric = column in numeric_columns
         for row, cell in frame[column].items():
             value = _tidy_cell(cell, tokens, allowed, folded, numeric)
-            if value is not None and cell != value:
+            if (int(row), column) in stored_as_text and plain_number(value) is not None:
+                as_text[(column, str(cell), str(value))].append(int(row))
+            elif value is not None and cell != value:
                 changes[(column, str(cell), value)].append(int(row))
             cells.append(value)
         columns[column] = pd.Series(cells, index=frame.index, dtype=object)
@@ -122,7 +135,21 @@ def normalise(
                 rows[0],
                 column,
                 "label_normalised",
-                f"'{before}' was read as '{after}' in rows {_rows_text(rows)}",
+                f"'{before}' was read as '{after}' in {_rows_text(rows)}",
+                shown_value(before),
+                sheet,
+            )
+        )
+    for (column, before, after), rows in sorted(as_text.items()):
+        warnings.append(
+            Problem(
+                rows[0],
+                column,
+                NUMBER_STORED_AS_TEXT,
+                f"'{before}' is stored as text in the spreadsheet; read as the number {after} "
+                f"in {_rows_text(rows)}; check the column's format (a number stored "
+                "as text is left out of the spreadsheet's own sums: select the cells and "
+                "use Convert to Number)",
                 shown_value(before),
                 sheet,
             )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from revmentor.core.logs import StepFailure
 from revmentor.core.tables import read_exact_csv
+from revmentor.validation.registry import AWAITING_DATA
 from revmentor.validation.report import ValidationReport
 
 STOP = "stop"
@@ -66,10 +67,50 @@ def overview(reports: Sequence[ValidationReport], report_paths: Sequence[str]) -
     return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
 
 
+def awaiting_rows(awaiting: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+    """The overview rows of sites whose data file has not arrived (no report yet): not
+    included, with the path the file is expected at as the reason."""
+    rows = [
+        {
+            "site_id": site["site_id"],
+            "name": site["name"],
+            "format": site["format"],
+            "status": AWAITING_DATA,
+            "included": "no",
+            "n_rows": 0,
+            "n_errors": 0,
+            "n_warnings": 0,
+            "reason": site["reason"],
+            "report": "",
+        }
+        for site in awaiting
+    ]
+    return pd.DataFrame(rows, columns=list(OVERVIEW_COLUMNS))
+
+
+def with_awaiting(
+    table: pd.DataFrame, awaiting: Sequence[Mapping[str, str]], registered: Sequence[str]
+) -> pd.DataFrame:
+    """The overview of every registered site, in registry order: the validated sites'
+    rows and a row for each site awaiting data."""
+    if not awaiting:
+        return table
+    combined = pd.concat([table, awaiting_rows(awaiting)], ignore_index=True)
+    order = {site: index for index, site in enumerate(registered)}
+    combined = combined.iloc[combined["site_id"].map(order).argsort(kind="stable")]
+    return combined.reset_index(drop=True)
+
+
+def _received(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["status"] != AWAITING_DATA]
+
+
 def stop_if_invalid(table: pd.DataFrame, policy: str, read_report) -> None:
     """Under ``stop``, fail naming each invalid site, its report and its first errors.
-    ``read_report`` loads a site's report from the path in the table."""
-    invalid = table[table["status"] != "valid"]
+    ``read_report`` loads a site's report from the path in the table. A site awaiting
+    data has no report and is not invalid."""
+    received = _received(table)
+    invalid = received[received["status"] != "valid"]
     if invalid.empty or policy != STOP:
         return
     messages = [
@@ -88,17 +129,23 @@ def policy_check(table: pd.DataFrame, policy: str, read_report) -> str:
     the overview are written. Under ``stop`` an invalid site fails it (and so the run);
     otherwise its text records what the analyses go on with."""
     stop_if_invalid(table, policy, read_report)
-    valid = table[table["status"] == "valid"]
-    excluded = table[table["included"] != "yes"]
+    received = _received(table)
+    waiting = table[table["status"] == AWAITING_DATA]
+    valid = received[received["status"] == "valid"]
+    excluded = received[received["included"] != "yes"]
     lines = [
         f"Policy for invalid sites (validation.on_invalid_site): {policy}.",
-        f"Sites valid: {len(valid)} of {len(table)}.",
+        f"Sites valid: {len(valid)} of {len(received)}"
+        + (" that sent data." if len(waiting) else "."),
     ]
     if excluded.empty:
         lines.append("Every site goes on to the analyses.")
     else:
         lines.append("Excluded from every analysis:")
         lines += [f"  {row.site_id}: {row.reason}" for row in excluded.itertuples(index=False)]
+    if not waiting.empty:
+        lines.append("Awaiting data (registered, no file yet; they join once it arrives):")
+        lines += [f"  {row.site_id}: {row.reason}" for row in waiting.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 
@@ -157,6 +204,8 @@ def read_overview(path: str) -> pd.DataFrame:
 
 
 def excluded_sites(overview_table: pd.DataFrame) -> dict[str, str]:
-    """Sites out of every pooled analysis, with the reason, from the validation overview."""
-    out = overview_table[overview_table["included"] != "yes"]
+    """Sites out of every pooled analysis, with the reason, from the validation overview.
+    A site awaiting data has sent nothing to leave out: the flow counts it instead."""
+    received = _received(overview_table)
+    out = received[received["included"] != "yes"]
     return dict(zip(out["site_id"], out["reason"], strict=True))

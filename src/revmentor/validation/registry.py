@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 from revmentor.core.config import schema_problems
 from revmentor.core.hashing import sha256_file
 from revmentor.core.moderators import (
+    NEW_REGISTRY_COLUMNS,
     REGISTRY_COLUMNS,
     REGISTRY_OPTIONAL_COLUMNS,
     REGISTRY_REQUIRED_COLUMNS,
@@ -40,6 +43,19 @@ from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.core.site_ids import PRINTABLE_NAME, site_id_problem, site_name_problem, visible
 from revmentor.core.tables import CURRENT_UMASK
 from revmentor.validation.readers import decode_text
+
+#: validation.on_missing_data: a site whose file is absent waits, or stops the run.
+WAIT_FOR_DATA = "wait"
+STOP_ON_MISSING = "stop"
+ON_MISSING_DATA = (WAIT_FOR_DATA, STOP_ON_MISSING)
+#: The overview's status of a registered site whose file has not arrived.
+AWAITING_DATA = "awaiting data"
+MISSING_FILE = "file_exists"
+#: How alike two file names must be (difflib's ratio) to take one for a slip of the other:
+#: a swapped pair of letters in ``responses.xlsx`` scores 0.93, another extension 0.81.
+NEAR_MATCH_CUTOFF = 0.75
+#: The stem suffix of the templates ``revmentor new-site`` writes beside a site's file.
+TEMPLATE_SUFFIX = "_template"
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,8 @@ class Site:
     path: str
     sha256: str
     items_path: str = ""
+    #: A REDCap site's data access group, when it is not the site id as REDCap writes it.
+    redcap_group: str = ""
     #: Each configured moderator's registry cell, as typed (valid); "" where unknown.
     moderators: dict[str, str] = field(default_factory=dict)
 
@@ -65,6 +83,8 @@ class Site:
             "enrolled": self.enrolled.isoformat(),
             "file": self.path,
             "items_file": self.items_path,
+            # Only where set, so that no other site's parameters change.
+            **({"redcap_group": self.redcap_group} if self.redcap_group else {}),
         }
 
 
@@ -78,8 +98,35 @@ def read_registry(
 ) -> tuple[Site, ...]:
     """Every site of the registry, or a :class:`ProblemsError` listing every problem.
 
+    A site whose data file is missing is a problem here (``on_missing_data: stop``); see
+    :func:`load_registry` for a registry in which sites may still be awaiting data.
     ``moderators`` are those declared in the config: their columns are allowed, and each
     cell must be a value of its moderator or empty (unknown)."""
+    return load_registry(
+        sheet,
+        data_root,
+        allow_absolute=allow_absolute,
+        row_schema=row_schema,
+        moderators=moderators,
+        on_missing_data=STOP_ON_MISSING,
+    ).sites
+
+
+def load_registry(
+    sheet: Path,
+    data_root: Path,
+    *,
+    allow_absolute: bool,
+    row_schema: Mapping[str, Any],
+    moderators: Sequence[Moderator] = (),
+    on_missing_data: str = WAIT_FOR_DATA,
+) -> Registry:
+    """The registry's sites, split into those whose file is there and those awaiting it.
+
+    Under ``on_missing_data: wait`` a site whose data file does not exist yet is awaiting
+    data, unless its folder holds a file whose name is close to the one registered: that
+    is taken for a typing mistake and stops the run, as does a file that cannot be read.
+    Under ``stop`` a missing file is a problem too."""
     shown = str(sheet)
     if not sheet.is_file():
         raise ProblemsError(
@@ -89,22 +136,149 @@ def read_registry(
     rows = _read_rows(sheet, shown, moderators)
     problems = _content_problems(rows, row_schema, moderators)
     paths: dict[int, str] = {}
+    waiting: dict[int, str] = {}
+    claimed = _claimed_files(rows, data_root)
     for number, record in rows:
         if record.get("data"):
             path, problem = _site_path(number, record["data"], data_root, allow_absolute)
+            if problem and problem.check == MISSING_FILE:
+                problem = _missing_data_problem(
+                    number, record, path, shown, claimed, on_missing_data
+                )
+                if problem is None:
+                    waiting[number] = path
+                    continue
             if problem:
                 problems.append(problem)
             else:
                 paths[number] = path
     problems += _double_submission_problems(rows, paths)
-    items_paths, items_problems = _items_paths(rows, data_root, allow_absolute)
-    problems += items_problems
+    items_paths, items_problems = _items_paths(rows, data_root, allow_absolute, set(waiting))
+    problems += items_problems + _redcap_group_problems(rows)
     if problems:
         raise ProblemsError(f"site registry {shown} has problems", problems)
-    return tuple(
-        _site(number, record, paths[number], items_paths.get(number, ""), moderators)
-        for number, record in rows
+    return Registry(
+        sites=tuple(
+            _site(number, record, paths[number], items_paths.get(number, ""), moderators)
+            for number, record in rows
+            if number in paths
+        ),
+        awaiting=tuple(
+            AwaitingSite(
+                site_id=record["site_id"],
+                name=record["name"],
+                format=record["format"],
+                row=number,
+                path=waiting[number],
+            )
+            for number, record in rows
+            if number in waiting
+        ),
+        registered=tuple(record["site_id"] for _, record in rows),
     )
+
+
+def _claimed_files(rows: list[tuple[int, dict[str, str]]], data_root: Path) -> set[str]:
+    """Every file a registry row names (data or items), normalised: another site's file is
+    never a near match for a missing one, as in a folder that several sites share."""
+    return {
+        os.path.normpath(
+            record[column] if os.path.isabs(record[column]) else data_root / record[column]
+        )
+        for _, record in rows
+        for column in ("data", "items")
+        if record.get(column)
+    }
+
+
+def near_matches(missing: Path, claimed: AbstractSet[str] = frozenset()) -> list[str]:
+    """Names in the missing file's folder close enough to its name to be a typing slip
+    (``responses.xslx`` for ``responses.xlsx``). Left out: hidden files, Excel's lock files
+    (``~$…``), the templates ``revmentor new-site`` writes, and files another registry row
+    names."""
+    folder = missing.parent
+    if not folder.is_dir():
+        return []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    names = sorted(
+        entry.name
+        for entry in entries
+        if entry.is_file()
+        and not entry.name.startswith((".", "~$"))
+        and not entry.stem.endswith(TEMPLATE_SUFFIX)
+        and os.path.normpath(entry) not in claimed
+    )
+    return difflib.get_close_matches(missing.name, names, n=1, cutoff=NEAR_MATCH_CUTOFF)
+
+
+def _missing_data_problem(
+    number: int,
+    record: Mapping[str, str],
+    path: str,
+    shown: str,
+    claimed: AbstractSet[str],
+    on_missing_data: str,
+) -> Problem | None:
+    """Why a site's missing file stops the run, or None when the site is awaiting data."""
+    where = f"site {record.get('site_id', '')} (row {number} of {shown})"
+    near = near_matches(Path(path), claimed)
+    if near:
+        return Problem(
+            number,
+            "data",
+            "near_match",
+            f"{where}: {path} does not exist, but the folder has {near[0]}: did you mean "
+            f"that? Fix the data path in {shown} or rename the file",
+            shown_value(record.get("data")),
+        )
+    if on_missing_data == WAIT_FOR_DATA:
+        return None
+    return Problem(
+        number,
+        "data",
+        MISSING_FILE,
+        f"{where}: file {path} does not exist and validation.on_missing_data is 'stop'. "
+        "Put the site's file there, correct the data path, or set "
+        "validation.on_missing_data: wait to run without the site until it arrives",
+        shown_value(record.get("data")),
+    )
+
+
+@dataclass(frozen=True)
+class AwaitingSite:
+    """A registered site whose data file has not arrived: it runs no jobs until it does."""
+
+    site_id: str
+    name: str
+    format: str
+    row: int
+    path: str
+
+    @property
+    def reason(self) -> str:
+        return f"no data file yet at {self.path}"
+
+    def as_params(self) -> dict[str, str]:
+        """What the overview and the report say of the site, as plain values."""
+        return {
+            "site_id": self.site_id,
+            "name": self.name,
+            "format": self.format,
+            "file": self.path,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The sites whose file is there, those awaiting it, and every site id in row order."""
+
+    sites: tuple[Site, ...]
+    awaiting: tuple[AwaitingSite, ...]
+    registered: tuple[str, ...]
 
 
 def _content_problems(
@@ -163,7 +337,8 @@ def add_site(
     The files a row names are not looked at: a new site has not sent its file yet.
     """
     shown = str(sheet)
-    new_columns = [m.id for m in moderators if values.get(m.id, "") != ""]
+    optional = [column for column in REGISTRY_OPTIONAL_COLUMNS if values.get(column, "") != ""]
+    new_columns = optional + [m.id for m in moderators if values.get(m.id, "") != ""]
     content, header = _with_row(sheet, values, shown, new_columns)
     sheet.parent.mkdir(parents=True, exist_ok=True)
     handle, staged = tempfile.mkstemp(dir=sheet.parent, prefix=f".{sheet.name}.", suffix=".tmp")
@@ -191,7 +366,7 @@ def _with_row(
     old = sheet.read_bytes() if sheet.is_file() else b""
     # A registry of blank lines only is started afresh: a blank row 1 would be no header.
     old = old if old.strip() else b""
-    header = [*REGISTRY_COLUMNS, *needed_columns]
+    header = [*NEW_REGISTRY_COLUMNS, *needed_columns]
     line_end = "\n"
     if old:
         text = decode_text(old, shown)
@@ -337,9 +512,13 @@ def _parse(text: str, shown: str) -> list[list[str]]:
 
 
 def _items_paths(
-    rows: list[tuple[int, dict[str, str]]], data_root: Path, allow_absolute: bool
+    rows: list[tuple[int, dict[str, str]]],
+    data_root: Path,
+    allow_absolute: bool,
+    awaiting: AbstractSet[int] = frozenset(),
 ) -> tuple[dict[int, str], list[Problem]]:
-    """The optional items file of summary-only sites (responses sites derive their items)."""
+    """The optional items file of summary-only sites (responses sites derive their items).
+    A site ``awaiting`` its data (by row) may be awaiting its items file too."""
     paths, problems = {}, []
     for number, record in rows:
         if not record.get("items"):
@@ -357,11 +536,29 @@ def _items_paths(
             )
             continue
         path, problem = _site_path(number, record["items"], data_root, allow_absolute, "items")
+        if problem and problem.check == MISSING_FILE and number in awaiting:
+            continue
         if problem:
             problems.append(problem)
         else:
             paths[number] = path
     return paths, problems
+
+
+def _redcap_group_problems(rows: list[tuple[int, dict[str, str]]]) -> list[Problem]:
+    """A data access group means something for a REDCap site only."""
+    return [
+        Problem(
+            number,
+            "redcap_group",
+            "redcap_group_for_redcap_sites",
+            "only a REDCap site (format redcap) has a data access group; leave the cell "
+            "empty for this site",
+            shown_value(record["redcap_group"]),
+        )
+        for number, record in rows
+        if record.get("redcap_group") and record.get("format") != "redcap"
+    ]
 
 
 def _read_rows(
@@ -532,6 +729,7 @@ def _site(
         path=path,
         sha256=sha256_file(Path(path)),
         items_path=items_path,
+        redcap_group=record.get("redcap_group", ""),
         moderators={moderator.id: record.get(moderator.id, "") for moderator in moderators},
     )
 
@@ -557,11 +755,38 @@ def _site_path(
                 "path_inside_data_root",
                 f"'{data}' leads outside data_root ({data_root}) once '..' and links are resolved",
             )
+    shown = os.path.normpath(candidate)
+    if candidate.is_symlink() and not candidate.exists():
+        return problem(
+            "readable",
+            f"{shown} is a link to a file that does not exist: point it at the site's file "
+            "or replace it with the file",
+        )
     if not candidate.exists():
-        return problem("file_exists", f"file {os.path.normpath(candidate)} does not exist")
+        # The path is returned too: a missing data file may be a site awaiting its data.
+        return shown, Problem(
+            number, column, MISSING_FILE, f"file {shown} does not exist", shown_value(data)
+        )
     if not candidate.is_file():
-        return problem("is_file", f"{os.path.normpath(candidate)} is not a file")
-    return os.path.normpath(candidate), None
+        return problem("is_file", f"{shown} is not a file")
+    unreadable = _unreadable_reason(candidate)
+    if unreadable:
+        return problem(
+            "readable",
+            f"{shown} cannot be read ({unreadable}): give the account that runs the "
+            "workflow read access to it, then run again",
+        )
+    return shown, None
+
+
+def _unreadable_reason(path: Path) -> str | None:
+    """Why a file that exists cannot be opened (permission denied, ...), or None."""
+    try:
+        with path.open("rb") as stream:
+            stream.read(1)
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None
 
 
 def _double_submission_problems(

@@ -37,6 +37,53 @@ def single_timepoint_warnings(
     return warnings
 
 
+UNIQUE_ROW = "unique_participant_timepoint"
+
+
+def copies_named(
+    errors: list[Problem], raw: pd.DataFrame, frame: pd.DataFrame, sheet: str | None
+) -> list[Problem]:
+    """Duplicated rows, reported as copies where every cell of the row is the same.
+
+    A row that repeats an earlier one cell for cell (spaces around a cell aside: they do
+    not show) is a copy to delete, and the message says so on the copy alone; rows of one
+    participant and timepoint that differ keep the message that they conflict.
+    """
+    flagged = sorted({p.row for p in errors if p.check == UNIQUE_ROW and p.row is not None})
+    if not flagged:
+        return errors
+    groups: dict[tuple[object, object], list[int]] = {}
+    for row in flagged:
+        key = (frame.at[row, "participant_id"], frame.at[row, "timepoint"])
+        groups.setdefault(key, []).append(row)
+    replaced: dict[int, Problem | None] = {}
+    for (participant, _), rows in groups.items():
+        first_of: dict[tuple[str, ...], int] = {}
+        for row in rows:
+            cells = tuple((cell or "").strip() for cell in raw.loc[row])
+            first = first_of.setdefault(cells, row)
+            if first == row:
+                continue
+            replaced[row] = Problem(
+                row,
+                "participant_id",
+                UNIQUE_ROW,
+                f"rows {first} and {row} are identical (participant '{participant}', every "
+                f"cell the same): row {row} is a copy of row {first}; delete row {row}",
+                shown_value(participant),
+                sheet,
+            )
+        if len(first_of) == 1:
+            replaced[rows[0]] = None  # the original of its copies conflicts with no row
+    kept = []
+    for problem in errors:
+        if problem.check != UNIQUE_ROW or problem.row not in replaced:
+            kept.append(problem)
+        elif (copy := replaced[problem.row]) is not None:
+            kept.append(copy)
+    return kept
+
+
 def clean_table(frame: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
     """The typed table downstream rules read: scores as nullable integers, labels as text."""
     low, high = instrument.scale_min, instrument.scale_max
@@ -74,7 +121,20 @@ def validate_responses(
     raw: RawTable, instrument: Instrument, site_id: str
 ) -> tuple[pd.DataFrame | None, list[Problem], list[Problem], dict[str, int]]:
     """Check a raw table; return (clean table or None, errors, warnings, participants)."""
-    tidy = normalise(raw.to_frame(), instrument, raw.sheet)
+    number_columns = {*instrument.domain_ids, *(i.id for i in instrument.items if i.is_binary)}
+    as_read = raw.to_frame()
+    tidy = normalise(
+        as_read,
+        instrument,
+        raw.sheet,
+        # As normalise names the columns: 'Clinical_Practice ' is clinical_practice.
+        text_numbers=[
+            (row, name.strip().lower())
+            for name, rows in raw.text_numbers.items()
+            if name.strip().lower() in number_columns
+            for row in rows
+        ],
+    )
     warnings = [*raw.warnings, *tidy.warnings]
     spec = responses_schema(instrument, site_id)
     errors: list[Problem] = []
@@ -82,6 +142,7 @@ def validate_responses(
         spec.schema.validate(tidy.frame, lazy=True)
     except pa.errors.SchemaErrors as failure:
         errors = failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
+        errors = copies_named(errors, as_read, tidy.frame, raw.sheet)
     participants = participants_by_role(tidy.frame, instrument)
     if errors:
         return None, errors, warnings, participants

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from revmentor.core.excel_dates import cell_date, date_reason, likely_bands
 from revmentor.core.instrument import SITE_COLUMN, Instrument
 from revmentor.core.numbers import whole_number, why_not_a_number
 from revmentor.core.problems import Problem, shown_value
@@ -77,16 +78,45 @@ def _column_rules(instrument: Instrument, site_id: str) -> dict[str, Rule]:
             "site_id_matches",
             lambda v, _: f"site_id '{v}' is not this site's id '{site_id}' in the registry",
         ),
-        Rule("binary_item_value", lambda v, _: f"'{v}' is not 0 (no) or 1 (yes)"),
+        Rule("binary_item_value", lambda v, _: binary_message(v)),
     ]
     return {rule.name: rule for rule in rules}
 
 
-def _level_rule(column: str, levels: tuple[str, ...]) -> Rule:
-    return Rule(
-        f"allowed_{column}",
-        lambda v, _: f"'{v}' is not an allowed value of {column}; allowed: {_listing(levels)}",
+def binary_message(value: object) -> str:
+    """Why a binary item's cell was refused, saying so when the cell holds a date."""
+    dated = date_reason(value)
+    return f"'{value}' is not 0 (no) or 1 (yes)" + (f": {dated}" if dated else "")
+
+
+def level_message(value: object, column: str, levels: tuple[str, ...]) -> str:
+    """Why a cell is not one of a column's levels; a date is named as the band Excel most
+    likely turned into it when the band was typed (``5-9`` becomes 5 September)."""
+    allowed = f"allowed: {_listing(levels)}"
+    date = cell_date(value)
+    if date is None:
+        return f"'{value}' is not an allowed value of {column}; {allowed}"
+    bands = likely_bands(date, levels)
+    undo = (
+        f"format the {column} column as Text (Format Cells > Text) before typing, or retype "
+        "the value with a leading apostrophe"
     )
+    if not bands:
+        return (
+            f"'{value}' is a date, not an allowed value of {column}: a "
+            f"spreadsheet turns a value such as '5-9' into a date when it is typed; {undo}; "
+            f"{allowed}"
+        )
+    band = " or ".join(f"'{band}'" for band in bands)
+    return (
+        f"'{value}' is a date, not an allowed value of {column}: most likely "
+        f"Excel turned the band {band} into a date when it was typed; {undo} ('{bands[0]}); "
+        f"{allowed}"
+    )
+
+
+def _level_rule(column: str, levels: tuple[str, ...]) -> Rule:
+    return Rule(f"allowed_{column}", lambda v, _: level_message(v, column, levels))
 
 
 def _isin(levels: tuple[str, ...], name: str) -> pa.Check:

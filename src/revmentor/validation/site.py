@@ -6,22 +6,28 @@ import dataclasses
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.hashing import sha256_file
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import Problem, ProblemsError, shown_value
+from revmentor.core.redcap import DEFAULT_REDCAP
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.validation.readers import DEFAULT_LIMITS, ReadLimits, read_table
+from revmentor.validation.redcap import export_columns, in_export_terms, translate_export
 from revmentor.validation.report import ValidationReport
 from revmentor.validation.responses import validate_responses
 from revmentor.validation.site_items import validate_items
-from revmentor.validation.summary import validate_summary
+from revmentor.validation.summary import DEFAULT_POLICY, validate_summary
 
 RESPONSES = "responses"
 SUMMARY = "summary"
+REDCAP = "redcap"
 
 
 def validate_site(
@@ -29,12 +35,15 @@ def validate_site(
     site: Mapping[str, str],
     instrument: Instrument,
     limits: ReadLimits = DEFAULT_LIMITS,
+    redcap: Mapping[str, Any] = DEFAULT_REDCAP,
 ) -> tuple[ValidationReport, pd.DataFrame | None]:
     """Read and check a site's file; the clean table is ``None`` when the site is invalid.
 
-    ``site`` holds the registry values (site_id, name, format, file).
+    ``site`` holds the registry values (site_id, name, format, file). A REDCap export
+    (``format: redcap``) is first turned into the responses table, then checked the same
+    way; ``redcap`` is config.yaml's ``redcap`` block.
     """
-    if site["format"] != RESPONSES:
+    if site["format"] not in (RESPONSES, REDCAP):
         raise ValueError(f"format {site['format']!r} is validated elsewhere")
     analysed = sha256_file(path)
     report_fields = {
@@ -44,15 +53,22 @@ def validate_site(
         "file": site["file"],
         "sha256": analysed,
     }
+    is_redcap = site["format"] == REDCAP
+    known = export_columns(instrument) if is_redcap else instrument.known_columns()
+    empty = {role: 0 for role in instrument.roles}
     try:
-        raw = read_table(path, site["file"], instrument.known_columns(), limits)
+        raw = read_table(path, site["file"], known, limits)
         check_unchanged_while_read(path, site["file"], analysed)
     except ProblemsError as unreadable:
-        empty = {role: 0 for role in instrument.roles}
         return ValidationReport(
             **report_fields, n_rows=0, participants=empty, errors=tuple(unreadable.problems)
         ), None
-    clean, errors, warnings, participants = validate_responses(raw, instrument, site["site_id"])
+    if is_redcap:
+        clean, errors, warnings, participants = _validate_export(
+            raw, instrument, site["site_id"], redcap, site.get("redcap_group", "")
+        )
+    else:
+        clean, errors, warnings, participants = validate_responses(raw, instrument, site["site_id"])
     report = ValidationReport(
         **report_fields,
         n_rows=raw.n_rows,
@@ -62,6 +78,22 @@ def validate_site(
         sheet=raw.sheet,
     )
     return report, clean
+
+
+def _validate_export(
+    raw, instrument: Instrument, site_id: str, redcap: Mapping[str, Any], group: str
+) -> tuple[pd.DataFrame | None, list[Problem], list[Problem], dict[str, int]]:
+    """A REDCap export through the responses checks, every problem in REDCap's terms."""
+    translated = translate_export(raw, instrument, site_id, redcap, group)
+    own_errors, own_warnings = list(translated.errors), list(translated.warnings)
+    if translated.table is None:
+        return None, own_errors, own_warnings, {role: 0 for role in instrument.roles}
+    clean, errors, warnings, participants = validate_responses(
+        translated.table, instrument, site_id
+    )
+    errors = own_errors + in_export_terms(errors, translated.field_names, own_errors)
+    warnings = own_warnings + in_export_terms(warnings, translated.field_names)
+    return (None if errors else clean), errors, warnings, participants
 
 
 def summary_participants(summary: pd.DataFrame | None, instrument: Instrument) -> dict[str, int]:
@@ -111,6 +143,7 @@ def validate_summary_site(
     site: Mapping[str, str],
     instrument: Instrument,
     limits: ReadLimits = DEFAULT_LIMITS,
+    disclosure: DisclosurePolicy = DEFAULT_POLICY,
 ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None]:
     """Check a summary-only site's summary (and its optional items file).
 
@@ -124,7 +157,7 @@ def validate_summary_site(
         site["file"],
         analysed,
         SUMMARY_COLUMNS,
-        validate_summary,
+        partial(validate_summary, policy=disclosure),
         instrument,
         site_id,
         limits,
@@ -139,7 +172,7 @@ def validate_summary_site(
             shown,
             items_analysed,
             ITEMS_COLUMNS,
-            validate_items,
+            partial(validate_items, policy=disclosure),
             instrument,
             site_id,
             limits,
@@ -180,7 +213,11 @@ class ValidatedSite:
 
 
 def validate(
-    site: Mapping[str, str], instrument: Instrument, limits: ReadLimits = DEFAULT_LIMITS
+    site: Mapping[str, str],
+    instrument: Instrument,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    redcap: Mapping[str, Any] = DEFAULT_REDCAP,
+    disclosure: DisclosurePolicy = DEFAULT_POLICY,
 ) -> ValidatedSite:
     """Validate a registered site of either format. ``site`` holds the registry values
     (site_id, name, format, file, items_file).
@@ -190,7 +227,7 @@ def validate(
     of an exception, so that one site's file never stops the other sites of its shard.
     """
     try:
-        return _validate(site, instrument, limits)
+        return _validate(site, instrument, limits, redcap, disclosure)
     except ProblemsError as problems:
         return ValidatedSite(_whole_file_report(site, instrument, problems.problems))
     except Exception as failure:  # any failure belongs in the site's report
@@ -251,12 +288,18 @@ def _whole_file_report(
     )
 
 
-def _validate(site: Mapping[str, str], instrument: Instrument, limits: ReadLimits) -> ValidatedSite:
+def _validate(
+    site: Mapping[str, str],
+    instrument: Instrument,
+    limits: ReadLimits,
+    redcap: Mapping[str, Any],
+    disclosure: DisclosurePolicy = DEFAULT_POLICY,
+) -> ValidatedSite:
     if site["format"] == SUMMARY:
         items = Path(site["items_file"]) if site.get("items_file") else None
         report, summary, item_table = validate_summary_site(
-            Path(site["file"]), items, site, instrument, limits
+            Path(site["file"]), items, site, instrument, limits, disclosure
         )
         return ValidatedSite(report, summary=summary, items=item_table)
-    report, clean = validate_site(Path(site["file"]), site, instrument, limits)
+    report, clean = validate_site(Path(site["file"]), site, instrument, limits, redcap)
     return ValidatedSite(report, clean=clean)

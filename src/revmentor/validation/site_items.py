@@ -6,13 +6,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 from revmentor.core import summary_format as fmt
+from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import Problem
 from revmentor.core.tables import typed_frame
+from revmentor.validation.items_disclosure import items_disclosure_problems
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
 from revmentor.validation.schemas import Rule, SchemaSpec, failure_problems
 from revmentor.validation.summary import (
+    DEFAULT_POLICY,
     numeric_column,
     parsed_records,
     phrases_check,
@@ -111,18 +114,26 @@ def items_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
 
 
 def validate_items(
-    raw: RawTable, instrument: Instrument, site_id: str
+    raw: RawTable,
+    instrument: Instrument,
+    site_id: str,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> tuple[pd.DataFrame | None, list[Problem], list[Problem]]:
-    """Check a summary site's items file; return (typed items or None, errors, warnings)."""
+    """Check a summary site's items file, and that it keeps to ``disclosure.min_cell``;
+    return (typed items or None, errors, warnings)."""
     labels = {"role": instrument.roles, "kind": fmt.ITEM_KINDS}
     numeric = [column for column in fmt.ITEMS_COLUMNS if column not in fmt.ITEMS_TEXT_COLUMNS]
     tidy = normalise(raw.to_frame(), instrument, raw.sheet, fmt.ITEMS_COLUMNS, labels, numeric)
     warnings = [*raw.warnings, *tidy.warnings]
     spec = items_schema(instrument, site_id)
+    errors = []
     try:
         spec.schema.validate(tidy.frame, lazy=True)
     except pa.errors.SchemaErrors as failure:
-        return None, failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet), warnings
+        errors = failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
+    errors += items_disclosure_problems(tidy.frame, policy.min_cell, raw.sheet)
+    if errors:
+        return None, errors, warnings
     typed = typed_frame(
         parsed_records(tidy.frame, fmt.ITEMS_TEXT_COLUMNS),
         fmt.ITEMS_COLUMNS,

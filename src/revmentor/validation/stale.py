@@ -55,10 +55,25 @@ def remove_stale_site_files(root: Path, stale: dict[str, list[str]]) -> None:
             folder.rmdir()
 
 
-def stale_message(stale: dict[str, list[str]], registry: str) -> str:
-    lines = [
-        f"removed the outputs of {len(stale)} site(s) no longer in the registry ({registry}), "
-        "so that no earlier report is taken for a current one:"
-    ]
-    lines += [f"  {site_id}: {', '.join(names)}" for site_id, names in stale.items()]
+def stale_message(
+    stale: dict[str, list[str]], registry: str, awaiting: Collection[str] = ()
+) -> str:
+    """What was removed and why: a site gone from the registry, or one still registered
+    whose data file is no longer there (now awaiting data)."""
+    gone = {site: names for site, names in stale.items() if site not in awaiting}
+    waiting = {site: names for site, names in stale.items() if site in awaiting}
+    lines = []
+    if gone:
+        lines.append(
+            f"removed the outputs of {len(gone)} site(s) no longer in the registry "
+            f"({registry}), so that no earlier report is taken for a current one:"
+        )
+        lines += [f"  {site_id}: {', '.join(names)}" for site_id, names in gone.items()]
+    if waiting:
+        lines.append(
+            f"removed the earlier outputs of {len(waiting)} site(s) whose data file is no "
+            "longer there (now awaiting data), so that no earlier report is taken for a "
+            "current one:"
+        )
+        lines += [f"  {site_id}: {', '.join(names)}" for site_id, names in waiting.items()]
     return "\n".join(lines)

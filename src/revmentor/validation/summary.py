@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from revmentor.core import summary_format as fmt
+from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.numbers import MAX_COUNT, why_not_a_number
 from revmentor.core.problems import Problem
@@ -24,12 +25,16 @@ from revmentor.core.tables import typed_frame
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
 from revmentor.validation.schemas import Rule, SchemaSpec, failure_problems
+from revmentor.validation.summary_disclosure import disclosure_problems
 from revmentor.validation.summary_plausible import (
     as_number,
     outcome_bounds,
     plausibility_checks,
     row_values,
 )
+
+#: The policy a summary is checked against when the caller gives none: the config's defaults.
+DEFAULT_POLICY = DisclosurePolicy()
 
 PROBABILITIES = ("wilcoxon_p", "wilcoxon_p_exact", "sign_test_p", "t_p", "p_holm", "p_bh")
 CORRELATIONS = ("r_prepost", "rank_biserial")
@@ -354,9 +359,13 @@ def participant_level_problems(frame: pd.DataFrame, instrument: Instrument, shee
 
 
 def validate_summary(
-    raw: RawTable, instrument: Instrument, site_id: str
+    raw: RawTable,
+    instrument: Instrument,
+    site_id: str,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> tuple[pd.DataFrame | None, list[Problem], list[Problem]]:
-    """Check a site's summary; return (typed summary or None, errors, warnings)."""
+    """Check a site's summary, and that it keeps to the disclosure policy; return (typed
+    summary or None, errors, warnings)."""
     frame = raw.to_frame()
     errors = participant_level_problems(frame, instrument, raw.sheet)
     frame = frame.drop(columns=[p.column for p in errors])
@@ -368,6 +377,7 @@ def validate_summary(
         spec.schema.validate(tidy.frame, lazy=True)
     except pa.errors.SchemaErrors as failure:
         errors += failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
+    errors += disclosure_problems(tidy.frame, instrument, policy, raw.sheet)
     if errors:
         return None, errors, [*raw.warnings, *tidy.warnings]
     return typed_summary(tidy.frame, instrument), errors, [*raw.warnings, *tidy.warnings]

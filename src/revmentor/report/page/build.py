@@ -15,7 +15,7 @@ from revmentor.core.moderators import Moderator
 from revmentor.core.tables import matching_rows
 from revmentor.report.assemble import Settings, Table, all_tables, headline_outcomes
 from revmentor.report.figure_plan import forest_stem
-from revmentor.report.flow import flow_counts, flow_sentences
+from revmentor.report.flow import AWAITING_DATA, flow_counts, flow_sentences
 from revmentor.report.heterogeneity import heterogeneity_lines
 from revmentor.report.page import site as site_page_parts
 from revmentor.report.page.content import (
@@ -56,6 +56,14 @@ class PageInputs:
     manifest_sha256: str
     #: Where the machine tables are, relative to the page being written.
     tables_href: str = "../tables"
+    #: Registered sites whose data file has not arrived (site_id, name, format, file,
+    #: reason): counted and listed, with no results of their own.
+    awaiting: Sequence[Mapping[str, str]] = ()
+
+    @property
+    def registered(self) -> list[str]:
+        """Every registered site: those that sent data, then those awaiting it."""
+        return [*self.settings.names, *(site["site_id"] for site in self.awaiting)]
 
 
 def _why_lines(table: Table) -> dict[tuple[str, str], str]:
@@ -103,7 +111,7 @@ def consortium_page(frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> s
     context = {
         "page_title": INDEX_TITLE,
         "lead": (
-            f"Replication across {len(settings.names)} registered hospitals of: "
+            f"Replication across {len(inputs.registered)} registered hospitals of: "
             f"{' '.join(str(inputs.config['original_study']['citation']).split())} "
             "Written by the revmentor workflow from the audited results named at the foot "
             "of the page."
@@ -113,7 +121,7 @@ def consortium_page(frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> s
         "primary_forest": primary_forest,
         "flow_lines": flow_sentences(
             flow_counts(
-                list(settings.names),
+                inputs.registered,
                 inputs.validation,
                 frames["meta"],
                 frames["summaries"],
@@ -150,7 +158,7 @@ def consortium_page(frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> s
         "appendix": [
             page_table(name, table, readers, href, appendix=True) for name, table in tables.items()
         ]
-        + [validation_overview(inputs.validation, settings)],
+        + [validation_overview(inputs.validation, settings, inputs.awaiting)],
         "config_used": inputs.config_used,
         "provenance": provenance(
             inputs.manifest, inputs.manifest_sha256, "results/audit/manifest.json"
@@ -166,7 +174,9 @@ def all_sites_rows(table: Table) -> Table:
 
 
 def validation_overview(
-    validation: Mapping[str, Mapping[str, Any]], settings: Settings
+    validation: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
+    awaiting: Sequence[Mapping[str, str]] = (),
 ) -> PageTable:
     rows = []
     for site_id, name in settings.names.items():
@@ -182,6 +192,17 @@ def validation_overview(
                 Cell(str(report.get("n_rows", "")), float(report.get("n_rows") or 0), True),
                 Cell(str(report.get("n_errors", "")), float(report.get("n_errors") or 0), True),
                 Cell(str(report.get("n_warnings", "")), float(report.get("n_warnings") or 0), True),
+            )
+        )
+    for site in awaiting:
+        rows.append(
+            (
+                Cell(site["name"]),
+                Cell(AWAITING_DATA),
+                Cell(site["format"]),
+                Cell("", 0.0, True),
+                Cell("", 0.0, True),
+                Cell("", 0.0, True),
             )
         )
     return PageTable(

@@ -18,11 +18,12 @@ from revmentor.report.figures.style import svg_bytes
 from revmentor.report.page.answer import interval, number, outcome_subject, role_possessive
 from revmentor.report.page.content import primary_rows
 from revmentor.report.page.html import Cell, PageFigure, PageTable, embedded_figure
-from revmentor.report.tables import suppress
+from revmentor.report.tables import SUPPRESSED_SHARE, shown_item_counts
 from revmentor.validation.report import VALID
 
 POOLED_LIKERT_LABEL = "All sites with participant-level data"
 THIS_HOSPITAL = "This hospital"
+WITHHELD_SHARE = "withheld by the hospital (small count): not in the pooled share"
 
 
 def site_interval(row: Mapping[str, Any]) -> tuple[float, float, float]:
@@ -179,7 +180,10 @@ def items_rows(
 ) -> list[tuple[Cell, ...]]:
     rows = []
     mine = site_items[site_items["role"] == role]
-    for record in pooled_items[pooled_items["role"] == role].to_dict("records"):
+    ours = pooled_items[pooled_items["role"] == role]
+    # The consortium's items table shows the same cells by the same rule.
+    mine_shown, ours_shown = shown_item_counts(mine, min_cell), shown_item_counts(ours, min_cell)
+    for index, record in zip(ours.index, ours.to_dict("records"), strict=True):
         if str(record["kind"]) not in ("binary", "categorical"):
             continue
         level = "" if pd.isna(record["level"]) else str(record["level"])
@@ -191,27 +195,41 @@ def items_rows(
             & (mine["level"].fillna("").astype(str) == level)
         ]
         cells = [Cell(role.capitalize()), Cell(label)]
-        if len(site) and pd.notna(site.iloc[0]["n_answered"]):
+        if len(site) and pd.notna(site.iloc[0]["n_answered"]) and pd.isna(site.iloc[0]["count"]):
+            # A summary-only site withheld the count (disclosure.min_cell): not 0, unknown.
+            n = int(site.iloc[0]["n_answered"])
+            cells += [Cell(f"withheld of {n}", None, True), Cell(WITHHELD_SHARE)]
+        elif len(site) and pd.notna(site.iloc[0]["n_answered"]):
             s = site.iloc[0]
             n, count = int(s["n_answered"]), int(s["count"])
-            shown, _ = suppress([count, n - count], min_cell)
-            if shown == str(count):
+            shown = mine_shown.loc[site.index[0]]
+            if shown["hidden"]:
+                share = SUPPRESSED_SHARE
+            else:
                 share = (
                     f"{100 * count / n:.0f}% ({100 * s['ci_low']:.0f} to {100 * s['ci_high']:.0f})"
                 )
-            else:
-                share = "suppressed (small count)"
-            cells += [Cell(f"{shown} of {n}", None, True), Cell(share, None, True)]
+            cells += [
+                Cell(f"{shown['count']} of {shown['n']}", None, True),
+                Cell(share, None, True),
+            ]
         else:
             cells += [Cell("no answers"), Cell("")]
         n, count = int(record["n_answered"]), int(record["count"])
-        pooled_share = (
-            f"{100 * count / n:.0f}% ({100 * record['exact_ci_low']:.0f} to "
-            f"{100 * record['exact_ci_high']:.0f})"
-            if n
-            else ""
-        )
-        cells += [Cell(f"{count} of {n}", None, True), Cell(pooled_share, None, True)]
+        shown = ours_shown.loc[index]
+        if shown["hidden"]:
+            pooled_share = SUPPRESSED_SHARE
+        elif n:
+            pooled_share = (
+                f"{100 * count / n:.0f}% ({100 * record['exact_ci_low']:.0f} to "
+                f"{100 * record['exact_ci_high']:.0f})"
+            )
+        else:
+            pooled_share = ""
+        cells += [
+            Cell(f"{shown['count']} of {shown['n']}", None, True),
+            Cell(pooled_share, None, True),
+        ]
         rows.append(tuple(cells))
     return rows
 
@@ -229,9 +247,10 @@ def items_table(
         for row in items_rows(site_items, pooled_items, role, item_labels, min_cell)
     ]
     rule = (
-        f"Counts from 1 to {min_cell - 1} are shown as <{min_cell}, with their share; * "
-        "marks a count hidden because the other answer's count is small and the total would "
-        "reveal it (as in Table 1)."
+        f"Counts from 1 to {min_cell - 1} are shown as <{min_cell}, without their share; * "
+        "marks a count hidden because another answer's count is small and the total would "
+        "reveal it (as in Table 1). The same rule applies to this hospital and to all sites, "
+        "as in the consortium's items table."
         if min_cell
         else "Small-cell suppression is off (disclosure.min_cell = 0)."
     )

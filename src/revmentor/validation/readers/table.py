@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +29,10 @@ class RawTable:
     sheet: str | None = None
     delimiter: str | None = None
     warnings: tuple[Problem, ...] = field(default=())
+    #: Per column, the rows of the workbook cells stored as text that hold a number
+    #: (``'4``): read as that number, and worth a warning. A CSV has none (every field is
+    #: text). Rows are kept in arrays: a sheet typed as text may hold many such cells.
+    text_numbers: Mapping[str, Sequence[int]] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -84,8 +89,10 @@ class TableBuilder:
         self.last_row = 1  # the last row that holds a value
         self.width = 0  # columns up to the last that holds a value, in any row
         self._keep: list[int] = []
+        self._kept: frozenset[int] = frozenset()
         self._named: set[int] = set()  # columns with a name in row 1, duplicates too
         self._unnamed: list[int] = []  # columns of row 1 without a name
+        self.text_numbers: dict[str, array[int]] = {}
 
     def column_name(self, index: int) -> str:
         """How messages name a column: its header, or its letter when it has none."""
@@ -93,8 +100,9 @@ class TableBuilder:
             return self.header[index]
         return f"({column_letter(index)})"
 
-    def add(self, number: int, cells: list[str | None]) -> None:
-        """One row as read; a CSV record keeps its trailing empty fields (``None``)."""
+    def add(self, number: int, cells: list[str | None], text_numbers: Sequence[int] = ()) -> None:
+        """One row as read; a CSV record keeps its trailing empty fields (``None``).
+        ``text_numbers``: the 0-based columns of a workbook's text cells that hold a number."""
         raw_length = len(cells)
         while cells and cells[-1] is None:
             cells.pop()
@@ -133,6 +141,9 @@ class TableBuilder:
             return
         padded = [*cells, *([None] * (width - len(cells)))]
         self.rows.append((number, tuple(padded[index] for index in self._keep)))
+        for index in text_numbers:
+            if index in self._kept:
+                self.text_numbers.setdefault(self.header[index], array("L")).append(number)
 
     def _check_size(self, number: int, cells: list[str | None]) -> None:
         if cells and number > self.limits.max_rows + 1:
@@ -196,6 +207,7 @@ class TableBuilder:
                 continue
             seen[folded] = index
             self._keep.append(index)
+        self._kept = frozenset(self._keep)
 
     def finish(self, extra_problems: Sequence[Problem] = ()) -> RawTable:
         if self.header is None:
@@ -245,6 +257,7 @@ class TableBuilder:
             sheet=self.sheet,
             delimiter=self.delimiter,
             warnings=(*self._blank_row_warnings(), *self.warnings),
+            text_numbers=dict(self.text_numbers),
         )
 
     def _blank_row_warnings(self) -> tuple[Problem, ...]:

@@ -4,7 +4,9 @@ Which sheet: the one named ``responses`` (case and surrounding spaces ignored), 
 the only visible worksheet. A hidden sheet is never read without a warning. Cells are
 read with openpyxl in read-only (streaming) mode; a formula is read as the value it had
 when the file was last calculated, with a warning, and a formula with no such value is an
-error, as are merged cells in the table.
+error, as are merged cells in the table. A date cell is read as ISO 8601 text (the checks
+then name the band Excel most likely turned into it), and a text cell that holds a number
+is noted in :attr:`RawTable.text_numbers`, so that the checks read it with a warning.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+from revmentor.core.numbers import plain_number, without_plus_sign
 from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.validation.readers.cells import cell_position, column_letter
 from revmentor.validation.readers.limits import ReadLimits
@@ -45,6 +48,15 @@ def _cell_text(value: object) -> str | None:
         return value.isoformat()
     text = str(value)
     return text if text != "" else None
+
+
+def _is_text_number(value: object) -> bool:
+    """A text cell that holds a number (``'4``, `` 4 ``, ``+4``): a spreadsheet shows it as
+    text, aligned left, and does not count it; the checks read it as the number and warn."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return plain_number(without_plus_sign(text) or text) is not None
 
 
 def _listed(sheets: list[SheetEntry]) -> str:
@@ -141,7 +153,11 @@ def _read_cells(
         # record says; read-only mode otherwise stops at it and silently drops cells.
         worksheet.reset_dimensions()
         for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), 1):
-            builder.add(number, [_cell_text(value) for value in values])
+            builder.add(
+                number,
+                [_cell_text(value) for value in values],
+                [index for index, value in enumerate(values) if _is_text_number(value)],
+            )
             for column, formula in scan.formulas.pop(number, ()):
                 _formula_problem(builder, number, column, formula)
     except ProblemsError:
