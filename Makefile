@@ -12,8 +12,10 @@ export PATH := $(BIN):$(PATH)
 .PHONY: run unlock test lint format bench example clean-results
 
 # Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md;
-# and the moderator, subgroup and influence analyses against pooling: bench/MODERATORS.md.
+# the moderator, subgroup and influence analyses against pooling: bench/MODERATORS.md; and
+# what every snakemake call pays before its first job: bench/PARSE.md.
 bench: $(STAMP)
+	python bench/bench_parse.py
 	python bench/bench_moderators.py
 	python bench/run_bench.py
 

@@ -34,7 +34,8 @@ from revmentor.pooling.items import pooled_items
 from revmentor.replication.settings import sesoi_by_outcome
 from revmentor.replication.table import plan_from as replication_plan
 from revmentor.replication.table import replication_tables
-from revmentor.report.assemble import all_tables, settings_from
+from revmentor.report.assemble import all_tables
+from revmentor.report.settings import settings_from
 from revmentor.stats.distributions import change_table
 from revmentor.steps import site_tables
 from revmentor.validation.policy import EXCLUDE, invalid_site_message

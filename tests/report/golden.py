@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from revmentor.core.instrument import Instrument
-from revmentor.report.assemble import Settings, settings_from
+from revmentor.report.settings import Settings, settings_from
 from revmentor.simulate.consortium import SimulatedSite, write_consortium
 from revmentor.simulate.model import SiteDesign
 from revmentor.validation.registry import Site

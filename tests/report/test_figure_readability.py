@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from revmentor.report import figures
-from revmentor.report.assemble import Settings
 from revmentor.report.figure_plan import likert_figures
 from revmentor.report.figures import forest, labels, moderators
 from revmentor.report.figures.likert import bar_label, pooled_sites_note
 from revmentor.report.figures.style import new_figure, wrap_label
+from revmentor.report.settings import Settings
 
 RIVERSIDE = "Riverside University Hospital (synthetic)"
 LONG_TRUST = (

@@ -14,9 +14,9 @@ from PIL import Image
 from revmentor.core.moderators import Moderator
 from revmentor.pooling.heterogeneity import moderator_analysis
 from revmentor.pooling.moderators import design, fitted_line, meta_regression
-from revmentor.report import figure_plan, figures
-from revmentor.report.assemble import Settings
+from revmentor.report import figure_names, figure_plan, figures
 from revmentor.report.figures import baujat, moderators
+from revmentor.report.settings import Settings
 
 HOURS = Moderator("mentoring_hours", "numeric", "Mentoring hours per pair")
 TYPE = Moderator(
@@ -407,12 +407,12 @@ def settings(k: int, pooling: dict | None = None) -> Settings:
 
 
 def test_stems_per_headline_outcome_and_moderator() -> None:
-    assert figure_plan.moderator_stems(settings(3), (HOURS, TYPE)) == [
+    assert figure_names.moderator_stems(settings(3), (HOURS, TYPE)) == [
         "bubble_mentor_total_mentoring_hours",
         "subgroups_mentor_total_hospital_type",
         "baujat_mentor_total",
     ]
-    assert figure_plan.moderator_stems(settings(3), ()) == ["baujat_mentor_total"]
+    assert figure_names.moderator_stems(settings(3), ()) == ["baujat_mentor_total"]
 
 
 def test_plan_picks_the_primary_analysis_rows() -> None:
@@ -433,7 +433,7 @@ def test_plan_picks_the_primary_analysis_rows() -> None:
     }
     values = {HOURS.id: hours(k, (1,)), TYPE.id: types(k)}
     planned = figure_plan.moderator_figures(frames, settings(k), (HOURS, TYPE), values)
-    assert list(planned) == figure_plan.moderator_stems(settings(k), (HOURS, TYPE))
+    assert list(planned) == figure_names.moderator_stems(settings(k), (HOURS, TYPE))
     bubble_plot = planned["bubble_mentor_total_mentoring_hours"]
     assert "F(1, 3) = 5.30" in bubble_plot.footer
     yi = dict(zip(effects(k)["site_id"], effects(k)["yi"], strict=True))

@@ -20,6 +20,7 @@ from revmentor.report.reader_tables import (
     reader_table,
     reader_tables,
 )
+from revmentor.report.settings import TABLE_NAMES
 from tests.report.golden import build, golden_config, golden_settings
 
 SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
@@ -37,7 +38,7 @@ def golden(tmp_path_factory, config, instrument):
 
 def test_every_report_table_has_a_narrow_view(golden):
     tables, views = golden
-    assert set(VIEWS) == set(assemble.TABLE_NAMES) == set(views)
+    assert set(VIEWS) == set(TABLE_NAMES) == set(views)
     for name, view in views.items():
         assert len(view.columns) <= MAX_COLUMNS, name
         assert len(view.rows) == len(tables[name].frame), name

@@ -18,8 +18,8 @@ from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
 from revmentor.core.sharding import group_by_shard
 from revmentor.core.tables import writable_folder_problem
-from revmentor.report.assemble import TABLE_NAMES, settings_from
-from revmentor.report.figure_plan import forest_stems, likert_stems, moderator_stems
+from revmentor.report.settings import TABLE_NAMES, settings_from
+from revmentor.report.figure_names import forest_stems, likert_stems, moderator_stems
 from revmentor.core.moderators import moderators_from_config
 from revmentor.core.redcap import events_problems
 from revmentor.replication.settings import check_replication_config, sesoi_by_outcome

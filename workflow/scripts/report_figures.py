@@ -8,7 +8,6 @@ import pandas as pd
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.moderators import moderators_from_config, site_values
-from revmentor.report.assemble import settings_from
 from revmentor.report.figure_plan import (
     cumulative_figures,
     forest_figures,
@@ -23,6 +22,7 @@ from revmentor.report.figures.moderators import (
     draw_bubble,
     draw_subgroups,
 )
+from revmentor.report.settings import settings_from
 
 DRAW = {
     ForestData: draw_forest,

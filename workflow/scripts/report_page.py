@@ -7,10 +7,10 @@ from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.moderators import moderators_from_config
 from revmentor.core.tables import write_text
-from revmentor.report.assemble import settings_from
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
 from revmentor.report.page.build import PageInputs, consortium_page, site_page
+from revmentor.report.settings import settings_from
 
 with step_logging(snakemake.log[0], "report_page") as log:
     given = snakemake.input

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from revmentor.core.logs import step_logging
-from revmentor.report.assemble import P_COLUMNS, all_tables, settings_from
+from revmentor.report.assemble import P_COLUMNS, all_tables
 from revmentor.report.inputs import read_report_frames
 from revmentor.report.outputs import write_table
+from revmentor.report.settings import settings_from
 
 with step_logging(snakemake.log[0], "report_tables") as log:
     frames = read_report_frames(dict(snakemake.input.items()))

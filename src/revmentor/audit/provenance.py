@@ -15,7 +15,7 @@ import importlib.metadata
 import importlib.util
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +27,7 @@ def imported_modules(path: Path) -> frozenset[str]:
     """Every module named in an import statement anywhere in the file (functions included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     modules: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             modules |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -36,15 +36,30 @@ def imported_modules(path: Path) -> frozenset[str]:
     return frozenset(modules)
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included; imports are statements, so expressions (most
+    of a syntax tree) need not be visited."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(node, name, []))
+        for handler in getattr(node, "handlers", []):
+            yield from _statements(handler.body)
+        for case in getattr(node, "cases", []):
+            yield from _statements(case.body)
+
+
+@cache
 def module_file(name: str) -> Path | None:
-    """The source file of one of our modules, or ``None`` for anything else. Found on disk,
-    without importing anything (an import here would cost seconds at every parse)."""
+    """The source file of one of our modules (resolved), or ``None`` for anything else.
+    Found on disk, without importing anything (an import here would cost seconds at every
+    parse)."""
     if name != PACKAGE and not name.startswith(PACKAGE + "."):
         return None
     base = package_root().parent.joinpath(*name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
-            return candidate
+            return candidate.resolve()
     return None
 
 
@@ -54,8 +69,17 @@ def _parents(name: str) -> Iterable[str]:
 
 
 @cache
+def _direct_sources(path: Path) -> frozenset[Path]:
+    """The ``revmentor`` files one file imports (and the packages above them)."""
+    found = (module_file(name) for module in imported_modules(path) for name in _parents(module))
+    return frozenset(source for source in found if source is not None)
+
+
+@cache
 def source_closure(script: Path) -> tuple[Path, ...]:
-    """The script and every ``revmentor`` file it reaches through imports, sorted."""
+    """The script and every ``revmentor`` file it reaches through imports, sorted. Every
+    file is parsed once per process, however many scripts reach it (the workflow asks for
+    every rule's closure while it parses)."""
     seen: set[Path] = set()
     pending = [Path(script).resolve()]
     while pending:
@@ -63,11 +87,7 @@ def source_closure(script: Path) -> tuple[Path, ...]:
         if path in seen:
             continue
         seen.add(path)
-        for module in imported_modules(path):
-            for name in _parents(module):
-                found = module_file(name)
-                if found is not None and found.resolve() not in seen:
-                    pending.append(found.resolve())
+        pending.extend(_direct_sources(path) - seen)
     return tuple(sorted(seen))
 
 
@@ -103,15 +123,22 @@ def _distributions() -> dict[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
+@cache
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def distribution_versions(import_names: Iterable[str]) -> dict[str, str]:
     """Installed distribution versions behind import names (e.g. yaml -> PyYAML)."""
     versions = {}
     for name in sorted(import_names):
         for distribution in _distributions().get(name, [name]):
-            try:
-                versions[distribution] = importlib.metadata.version(distribution)
-            except importlib.metadata.PackageNotFoundError:
-                continue
+            version = _version(distribution)
+            if version is not None:
+                versions[distribution] = version
     return dict(sorted(versions.items(), key=lambda item: item[0].lower()))
 
 

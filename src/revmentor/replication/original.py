@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
-
 
 @dataclass(frozen=True)
 class Original:
@@ -49,6 +47,10 @@ class Original:
         """z_o, signed as the original change."""
         change = self.change
         if self.p is not None and change is not None:
+            # Imported here: the workflow reads the original's figures while it parses,
+            # and scipy.stats would add a second to every snakemake call.
+            from scipy import stats
+
             magnitude = float(stats.norm.isf(self.p / 2))
             return math.copysign(magnitude, change) if change != 0 else 0.0
         if self.estimate is not None and self.se:

@@ -9,7 +9,14 @@ import pandas as pd
 from revmentor.core.moderators import Moderator, ModeratorValue
 from revmentor.core.tables import matching_rows
 from revmentor.pooling.heterogeneity import influence_method, moderator_analysis
-from revmentor.report.assemble import Settings, headline_outcomes, ordered_sites, reference_changes
+from revmentor.report.figure_names import (
+    baujat_stem,
+    bubble_stem,
+    cumulative_stem,
+    forest_stem,
+    likert_stem,
+    subgroup_stem,
+)
 from revmentor.report.figures import (
     ForestData,
     LikertData,
@@ -26,54 +33,9 @@ from revmentor.report.figures.moderators import (
     bubble_data,
     subgroup_data,
 )
+from revmentor.report.settings import Settings, headline_outcomes, ordered_sites, reference_changes
 
 POOLED_LABEL = "All sites"
-
-
-def forest_stem(role: str, outcome: str) -> str:
-    return f"forest_{role}_{outcome}"
-
-
-def cumulative_stem(role: str, outcome: str) -> str:
-    return f"cumulative_{role}_{outcome}"
-
-
-def likert_stem(role: str, domain: str) -> str:
-    return f"likert_{role}_{domain}"
-
-
-def bubble_stem(role: str, outcome: str, moderator: str) -> str:
-    return f"bubble_{role}_{outcome}_{moderator}"
-
-
-def subgroup_stem(role: str, outcome: str, moderator: str) -> str:
-    return f"subgroups_{role}_{outcome}_{moderator}"
-
-
-def baujat_stem(role: str, outcome: str) -> str:
-    return f"baujat_{role}_{outcome}"
-
-
-def forest_stems(settings: Settings) -> list[str]:
-    """Forest and cumulative figure file names (without suffix), known before anything runs."""
-    stems = [forest_stem(r, o) for r in settings.roles for o in settings.outcomes]
-    return stems + [cumulative_stem(r, o) for r, o in headline_outcomes(settings)]
-
-
-def moderator_stems(settings: Settings, moderators: Sequence[Moderator]) -> list[str]:
-    """Per headline outcome: a bubble plot per numeric moderator, a subgroup forest plot per
-    categorical one, and a Baujat plot; known before anything runs."""
-    stems = []
-    for role, outcome in headline_outcomes(settings):
-        for moderator in moderators:
-            stem = subgroup_stem if moderator.is_categorical else bubble_stem
-            stems.append(stem(role, outcome, moderator.id))
-        stems.append(baujat_stem(role, outcome))
-    return stems
-
-
-def likert_stems(settings: Settings, domains: Sequence[str]) -> list[str]:
-    return [likert_stem(r, d) for r in settings.roles for d in (*domains, "overview")]
 
 
 def _primary(frame: pd.DataFrame, pooling: Mapping) -> pd.DataFrame:

@@ -13,8 +13,8 @@ import pandas as pd
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import Moderator
 from revmentor.core.tables import matching_rows
-from revmentor.report.assemble import Settings, Table, all_tables, headline_outcomes
-from revmentor.report.figure_plan import forest_stem
+from revmentor.report.assemble import Table, all_tables
+from revmentor.report.figure_names import forest_stem
 from revmentor.report.flow import AWAITING_DATA, flow_counts, flow_sentences
 from revmentor.report.heterogeneity import heterogeneity_lines
 from revmentor.report.page import site as site_page_parts
@@ -36,6 +36,7 @@ from revmentor.report.page.html import (
 from revmentor.report.page.methods import REFERENCES, methods_paragraphs
 from revmentor.report.page.views import page_table
 from revmentor.report.reader_tables import ReaderLabels
+from revmentor.report.settings import Settings, headline_outcomes
 from revmentor.report.tables import POOLED_SCOPE
 
 INDEX_TITLE = "Reverse mentoring across hospitals: did the original study replicate?"

@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 
 from revmentor.core.tables import matching_rows
-from revmentor.report.assemble import Settings, headline_outcomes, reference_changes
-from revmentor.report.figure_plan import (
+from revmentor.report.figure_names import (
     baujat_stem,
     bubble_stem,
     cumulative_stem,
@@ -22,6 +21,7 @@ from revmentor.report.figure_plan import (
 )
 from revmentor.report.page.answer import Answer, answers, interval, number, outcome_subject
 from revmentor.report.page.html import PageFigure, embedded_figure
+from revmentor.report.settings import Settings, headline_outcomes, reference_changes
 
 PERCENT = "%"
 
