@@ -32,42 +32,20 @@ from typing import Any
 
 import pandas as pd
 
-from revmentor.core.summary_format import ITEM_NO_DISCORDANT
+from revmentor.core.summary_format import (
+    HODGES_LEHMANN,
+    ITEM_NO_DISCORDANT,
+    SCORE_QUANTILES,
+    SIGNED_RANK,
+)
 
 #: Quantiles of the scores and the Hodges-Lehmann estimate and interval: at small n each is
 #: one participant's value, or the average of two.
-ORDER_STATISTICS = (
-    "median_pre",
-    "q1_pre",
-    "q3_pre",
-    "median_post",
-    "q1_post",
-    "q3_post",
-    "hl_estimate",
-    "hl_ci_low",
-    "hl_ci_high",
-    "hl_ci_method",
-)
+ORDER_STATISTICS = (*SCORE_QUANTILES, *HODGES_LEHMANN)
 
 #: How many differences are positive, negative and zero, and the signed-rank statistics
 #: (their rank sums, the tie-corrected variance, and what is computed from them).
-RANK_STATISTICS = (
-    "n_nonzero",
-    "n_positive",
-    "n_negative",
-    "w_plus",
-    "w_minus",
-    "wilcoxon_z",
-    "wilcoxon_var",
-    "wilcoxon_p",
-    "wilcoxon_p_exact",
-    "wilcoxon_exact_method",
-    "sign_test_p",
-    "rank_biserial",
-    "r_effect",
-    "p_holm",
-    "p_bh",
-)
+RANK_STATISTICS = (*SIGNED_RANK, "rank_biserial", "r_effect", "p_holm", "p_bh")
 
 #: Each set of values whose mean and SD a row carries: (what, mean column, SD column, the
 #: columns withheld with them when they fit one set of values only).

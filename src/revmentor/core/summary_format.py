@@ -11,24 +11,10 @@ KEY_COLUMNS = ("site_id", "role", "outcome")
 #: The least a summary row needs to enter the pooled meta-analysis of mean change.
 POOLING_MINIMUM = (*KEY_COLUMNS, "n_pairs", "mean_diff", "sd_diff")
 
-SUMMARY_COLUMNS = (
-    *KEY_COLUMNS,
-    "n_pairs",
-    "n_excluded",
-    "excluded_reasons",
-    "median_pre",
-    "q1_pre",
-    "q3_pre",
-    "median_post",
-    "q1_post",
-    "q3_post",
-    "mean_pre",
-    "sd_pre",
-    "mean_post",
-    "sd_post",
-    "mean_diff",
-    "sd_diff",
-    "r_prepost",
+#: The median and quartiles of the pre and post scores.
+SCORE_QUANTILES = ("median_pre", "q1_pre", "q3_pre", "median_post", "q1_post", "q3_post")
+#: The signs of the differences, the signed-rank statistics and the tests made from them.
+SIGNED_RANK = (
     "n_nonzero",
     "n_positive",
     "n_negative",
@@ -40,15 +26,30 @@ SUMMARY_COLUMNS = (
     "wilcoxon_p_exact",
     "wilcoxon_exact_method",
     "sign_test_p",
+)
+#: The Hodges-Lehmann estimate of the change and its interval.
+HODGES_LEHMANN = ("hl_estimate", "hl_ci_low", "hl_ci_high", "hl_ci_method")
+
+SUMMARY_COLUMNS = (
+    *KEY_COLUMNS,
+    "n_pairs",
+    "n_excluded",
+    "excluded_reasons",
+    *SCORE_QUANTILES,
+    "mean_pre",
+    "sd_pre",
+    "mean_post",
+    "sd_post",
+    "mean_diff",
+    "sd_diff",
+    "r_prepost",
+    *SIGNED_RANK,
     "t_stat",
     "t_df",
     "t_p",
     "t_ci_low",
     "t_ci_high",
-    "hl_estimate",
-    "hl_ci_low",
-    "hl_ci_high",
-    "hl_ci_method",
+    *HODGES_LEHMANN,
     "rank_biserial",
     "r_effect",
     "cohens_dz",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
+from revmentor.core.summary_format import SCORE_QUANTILES
 from revmentor.core.tables import typed_frame
 from revmentor.stats.site_summary import quantiles
 
@@ -19,12 +20,7 @@ DESCRIPTIVE_COLUMNS = (
     "outcome",
     "k_sites",
     "n_pairs",
-    "median_pre",
-    "q1_pre",
-    "q3_pre",
-    "median_post",
-    "q1_post",
-    "q3_post",
+    *SCORE_QUANTILES,
 )
 
 

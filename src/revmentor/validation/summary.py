@@ -39,16 +39,7 @@ DEFAULT_POLICY = DisclosurePolicy()
 PROBABILITIES = ("wilcoxon_p", "wilcoxon_p_exact", "sign_test_p", "t_p", "p_holm", "p_bh")
 CORRELATIONS = ("r_prepost", "rank_biserial")
 NON_NEGATIVE = ("sd_pre", "sd_post", "sd_diff", "w_plus", "w_minus", "wilcoxon_var", "r_effect")
-WITHIN_SCALE = (
-    "median_pre",
-    "q1_pre",
-    "q3_pre",
-    "median_post",
-    "q1_post",
-    "q3_post",
-    "mean_pre",
-    "mean_post",
-)
+WITHIN_SCALE = (*fmt.SCORE_QUANTILES, "mean_pre", "mean_post")
 # Means and Hodges-Lehmann values of differences lie within the differences' range. The
 # t-interval does not: mean ± t·SD/√n is wider than the scale at small n (n = 3 pairs of
 # 1 -> 5, 5 -> 1, 1 -> 5 give -10.1 to 12.8 on a 1-5 scale), so it is only checked to hold

@@ -197,8 +197,8 @@ def items_rows(
         cells = [Cell(role.capitalize()), Cell(label)]
         if len(site) and pd.notna(site.iloc[0]["n_answered"]) and pd.isna(site.iloc[0]["count"]):
             # A summary-only site withheld the count (disclosure.min_cell): not 0, unknown.
-            n = int(site.iloc[0]["n_answered"])
-            cells += [Cell(f"withheld of {n}", None, True), Cell(WITHHELD_SHARE)]
+            n_shown = mine_shown.loc[site.index[0], "n"]
+            cells += [Cell(f"withheld of {n_shown}", None, True), Cell(WITHHELD_SHARE)]
         elif len(site) and pd.notna(site.iloc[0]["n_answered"]):
             s = site.iloc[0]
             n, count = int(s["n_answered"]), int(s["count"])
