@@ -12,7 +12,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from revmentor.core.moderators import Moderator
-from revmentor.pooling.heterogeneity import moderator_analysis
+from revmentor.pooling.analyses import moderator_analysis
 from revmentor.pooling.moderators import design, fitted_line, meta_regression
 from revmentor.report import figure_names, figure_plan, figures
 from revmentor.report.figures import baujat, moderators

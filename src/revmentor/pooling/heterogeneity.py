@@ -18,6 +18,7 @@ import pandas as pd
 
 from revmentor.core.moderators import UNKNOWN, Moderator, ModeratorValue
 from revmentor.core.tables import typed_frame
+from revmentor.pooling.analyses import MODERATOR_TESTS
 from revmentor.pooling.consortium import Pooling, effects_by_analysis
 from revmentor.pooling.effects import SiteEffects
 from revmentor.pooling.influence import INFLUENCE_FIELDS, influence_diagnostics
@@ -89,25 +90,9 @@ INFLUENCE_COLUMNS = (
 )
 INFLUENCE_TEXT = ("role", "outcome", "measure", "method", "site_id", "influential", "note")
 RANDOM_EFFECTS = tuple(method for method in METHODS if method != "FE")
+
+
 #: Moderator analyses use the z and Knapp–Hartung tests; FE only with z.
-MODERATOR_TESTS = ("z", "hksj")
-
-
-def moderator_analysis(method: str, test: str) -> tuple[str, str]:
-    """The (method, test) of ``moderators.csv`` and ``subgroups.csv`` closest to the primary
-    analysis: they hold z and Knapp–Hartung only, and FE only with z, so a primary ad hoc
-    Knapp–Hartung analysis is shown by its Knapp–Hartung rows."""
-    if method == "FE":
-        return method, "z"
-    return method, test if test in MODERATOR_TESTS else "hksj"
-
-
-def influence_method(primary_method: str) -> str:
-    """The method whose influence diagnostics go with the primary analysis: the primary
-    method itself, or REML when it is FE, whose fit has no τ² to be influenced."""
-    return "REML" if primary_method == "FE" else primary_method
-
-
 def moderator_analyses() -> Iterator[tuple[str, str]]:
     for method in METHODS:
         for test in MODERATOR_TESTS[:1] if method == "FE" else MODERATOR_TESTS:

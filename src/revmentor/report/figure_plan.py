@@ -8,7 +8,7 @@ import pandas as pd
 
 from revmentor.core.moderators import Moderator, ModeratorValue
 from revmentor.core.tables import matching_rows
-from revmentor.pooling.heterogeneity import influence_method, moderator_analysis
+from revmentor.pooling.analyses import influence_method, moderator_analysis
 from revmentor.report.figure_names import (
     baujat_stem,
     bubble_stem,

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from revmentor.core.tables import matching_rows, typed_frame
-from revmentor.pooling.heterogeneity import influence_method, moderator_analysis
+from revmentor.pooling.analyses import influence_method, moderator_analysis
 
 HETEROGENEITY_COLUMNS = (
     "role",

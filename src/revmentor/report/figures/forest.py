@@ -17,7 +17,6 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
-from scipy.stats import norm
 
 from revmentor.report.figures.style import (
     figure_style,
@@ -173,6 +172,9 @@ def heterogeneity_text(row: Mapping[str, Any]) -> str:
 def site_ci_text(level: float = 0.95) -> str:
     """How a site's CI in the forest is made, so that a reader who finds another CI for
     the same site in the sites table (the paired t interval) knows why they differ."""
+    # Imported here: every figure job imports this module, and scipy.stats costs a second.
+    from scipy.stats import norm
+
     z = float(norm.ppf(0.5 + level / 2))
     return (
         f"Site CIs: estimate \u00b1 {z:.2f}\u00b7\u221avi, the normal approximation used in "
