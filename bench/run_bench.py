@@ -30,13 +30,11 @@ import psutil
 
 from revmentor.core.config import load_config
 from revmentor.core.instrument import Instrument
-from revmentor.simulate.consortium import SimulatedSite, registry_text, write_consortium
-from revmentor.simulate.model import SiteDesign
+from revmentor.simulate.uniform import PARTICIPANTS, add_uniform_site, write_uniform_consortium
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench" / "work"
 SIZES = (10, 100, 1000)
-PARTICIPANTS = {"mentor": 20, "mentee": 20}
 # Issue 15's targets (the full run against the minimal floor, bench/minimal_floor.py).
 TARGETS = {
     "full_ratio": 3.0,
@@ -67,32 +65,13 @@ class SizeResult:
     phases: dict[str, Measure] = field(default_factory=dict)
 
 
-def site(index: int) -> SimulatedSite:
-    site_id = f"site{index:04d}"
-    enrolled = dt.date(2023, 1, 1) + dt.timedelta(days=index)
-    return SimulatedSite(
-        SiteDesign(site_id, PARTICIPANTS),
-        f"Hospital {index:04d} (synthetic)",
-        enrolled.isoformat(),
-        f"{site_id}.csv",
-    )
-
-
 def build(folder: Path, n_sites: int, seed: int) -> None:
     """A consortium folder: config, registry and simulated site files."""
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "config").mkdir(parents=True)
     shutil.copy2(REPO / "config/config.yaml", folder / "config/config.yaml")
-    instrument = Instrument.from_config(load_config(REPO / "config/config.yaml")["instrument"])
-    rows = write_consortium(
-        [site(i) for i in range(1, n_sites + 1)],
-        folder / "data/sim",
-        folder / "data",
-        instrument,
-        seed,
-    )
-    (folder / "config/sites.tsv").write_text(registry_text(rows), encoding="utf-8")
+    write_uniform_consortium(folder, n_sites, bench_instrument(), seed)
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -169,13 +148,13 @@ def minimal_floor(folder: Path) -> Measure:
     return measured([sys.executable, str(REPO / "bench/minimal_floor.py"), str(folder)], folder)
 
 
+def bench_instrument() -> Instrument:
+    config = load_config(REPO / "config/config.yaml", REPO / "workflow/schemas/config.schema.yaml")
+    return Instrument.from_config(config["instrument"])
+
+
 def add_site(folder: Path, n_sites: int, seed: int) -> None:
-    instrument = Instrument.from_config(load_config(REPO / "config/config.yaml")["instrument"])
-    [row] = write_consortium(
-        [site(n_sites + 1)], folder / "data/sim", folder / "data", instrument, seed
-    )
-    registry = folder / "config/sites.tsv"
-    registry.write_text(registry.read_text() + registry_text([row]).split("\n", 1)[1])
+    add_uniform_site(folder, n_sites + 1, bench_instrument(), seed)
 
 
 def change_site(folder: Path) -> None:
