@@ -2,14 +2,16 @@
 #   make run    set up .venv from requirements.lock, then run the example consortium
 #   make test   set up .venv from requirements.lock, then run the whole test suite
 #   make unlock remove the lock of a run that was killed (refused while a run is live)
+#   make slurm-env  add the SLURM executor plugin (requirements-slurm.lock) for profiles/slurm
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-lock
+SLURM_STAMP := $(VENV)/.installed-slurm-lock
 CORES ?= all
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run unlock test lint format bench example clean-results
+.PHONY: run unlock test lint format bench example clean-results slurm-env
 
 # Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md;
 # the moderator, subgroup and influence analyses against pooling: bench/MODERATORS.md; and
@@ -48,8 +50,20 @@ example: $(STAMP)
 clean-results:
 	rm -rf results .snakemake
 
+# An environment made while requirements.lock still held the SLURM executor plugin keeps it
+# (pip install never removes a package): it is removed here unless `make slurm-env` asked for it.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	test -e $(SLURM_STAMP) || $(VENV)/bin/python -m pip uninstall -qq --yes snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep
 	touch $(STAMP)
+
+# The SLURM route only (README, profiles/slurm). On import the plugin runs `scontrol show
+# config`, which costs every snakemake call up to 10 s where no SLURM controller answers, so
+# the environment of `make run` and `make test` goes without it.
+slurm-env: $(SLURM_STAMP)
+
+$(SLURM_STAMP): $(STAMP) requirements-slurm.lock
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-slurm.lock
+	touch $(SLURM_STAMP)

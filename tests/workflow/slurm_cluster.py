@@ -5,14 +5,20 @@ slurm.conf into a temporary folder, starts munged, slurmctld and slurmd in the f
 (so each has a PID to stop), waits until the node is idle, and stops every daemon it
 started when done. Without accounting (no slurmdbd), the executor plugin must be told to
 query job states with ``squeue`` and to use no account.
+
+The executor plugin itself is not in the environment `make test` sets up
+(requirements-slurm.in says why): ``install_executor_plugin`` installs requirements-slurm.lock
+into a folder of the test's own, which the test puts on the PYTHONPATH of its snakemake calls.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,10 +32,44 @@ PARTITION = "revtest"
 #: srun, which then only finds the configuration at the default path.
 DEFAULT_CONF = Path("/etc/slurm/slurm.conf")
 MARKER = "# written by the revmentor SLURM test; removed when it ends"
+#: The hashed pins of the SLURM executor plugin, as `make slurm-env` installs them.
+SLURM_LOCK = Path(__file__).resolve().parents[2] / "requirements-slurm.lock"
+PLUGIN = "snakemake_executor_plugin_slurm"
 
 
 class ClusterUnavailable(RuntimeError):
     """SLURM could not be installed or started here; the message says why."""
+
+
+class PluginUnavailable(RuntimeError):
+    """The SLURM executor plugin could not be installed here; the message says why."""
+
+
+def install_executor_plugin(folder: Path) -> Path | None:
+    """The folder to put on PYTHONPATH so that ``python -m snakemake`` imports the SLURM
+    executor plugin (SLURM passes it on to the jobs); None where this environment has it
+    (`make slurm-env`).
+
+    pip installs requirements-slurm.lock into ``folder``, never into the shared environment:
+    there every later snakemake call of the suite would pay the plugin's ``scontrol show
+    config`` on import.
+    """
+    if importlib.util.find_spec(PLUGIN) is not None:
+        return None
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    command += ["--require-hashes", "--no-deps", "--target", str(folder), "-r", str(SLURM_LOCK)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise PluginUnavailable(
+            f"pip did not install {SLURM_LOCK.name} (the SLURM executor plugin) in 10 minutes"
+        ) from None
+    if done.returncode != 0:
+        raise PluginUnavailable(
+            f"pip could not install {SLURM_LOCK.name} (the SLURM executor plugin):\n"
+            f"{done.stderr[-2000:]}"
+        )
+    return folder
 
 
 def run(*command: str, env: dict | None = None, check: bool = True) -> str:
