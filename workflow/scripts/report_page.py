@@ -9,7 +9,7 @@ from revmentor.core.moderators import moderators_from_config
 from revmentor.core.tables import write_text
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
-from revmentor.report.page.build import PageInputs, consortium_page, site_page
+from revmentor.report.page.build import PageInputs, consortium_page, site_pages
 from revmentor.report.settings import settings_from
 
 with step_logging(snakemake.log[0], "report_page") as log:
@@ -30,6 +30,7 @@ with step_logging(snakemake.log[0], "report_page") as log:
         awaiting=snakemake.params.awaiting,
     )
     write_text(snakemake.output.index, consortium_page(frames, inputs))
-    for site_id, path in zip(snakemake.params.site_ids, snakemake.output.sites, strict=True):
-        write_text(path, site_page(site_id, frames, inputs))
+    pages = site_pages(snakemake.params.site_ids, frames, inputs)
+    for path, page in zip(snakemake.output.sites, pages, strict=True):
+        write_text(path, page)
     log.info("index.html and %d site reports", len(snakemake.output.sites))

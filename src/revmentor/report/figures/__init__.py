@@ -6,6 +6,10 @@ content of a figure can be tested without pixels. A drawing function turns that 
 into a matplotlib :class:`~matplotlib.figure.Figure` on the Agg canvas, never through
 pyplot's global state, so that workflow scripts can run headless and in parallel.
 
+The hospital pages' charts (:mod:`.site_position`, and :func:`.likert.likert_svg`) are
+written as SVG text with :mod:`.svg_text` from the same dataclasses: a thousand pages each
+drawn by matplotlib would take most of the report step.
+
 :mod:`.forest` holds the forest plots, :mod:`.likert` the Likert bars and :mod:`.style` the
 style, canvas and :func:`save_figure` they share; everything public is re-exported here.
 """

@@ -9,7 +9,6 @@ the fonts and the file metadata are fixed and no timestamp is written.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,19 +126,6 @@ def save_figure(figure: Figure, path_without_suffix: Path) -> list[Path]:
         figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": software})
     close_figure(figure)
     return [png, svg]
-
-
-def svg_bytes(figure: Figure) -> bytes:
-    """The SVG :func:`save_figure` writes, in memory (for a page that embeds it), then close."""
-    buffer = io.BytesIO()
-    with figure_style():
-        figure.savefig(
-            buffer,
-            format="svg",
-            metadata={"Date": None, "Creator": f"matplotlib {matplotlib.__version__}"},
-        )
-    close_figure(figure)
-    return buffer.getvalue()
 
 
 def close_figure(figure: Figure) -> None:

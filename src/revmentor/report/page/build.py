@@ -3,7 +3,7 @@ report.html. Inputs are the frames, tables and figures the report stage already 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -216,7 +216,54 @@ def validation_overview(
     )
 
 
+def domains(instrument: Instrument) -> dict[str, str]:
+    return {d.id: d.label for d in instrument.domains}
+
+
+@dataclass(frozen=True)
+class SharedPageData:
+    """What every hospital page reads from the pooled frames, indexed once for all pages."""
+
+    results: site_page_parts.SiteResults
+    likert: site_page_parts.LikertCounts
+    items: site_page_parts.ItemsShown
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> SharedPageData:
+        settings, instrument = inputs.settings, inputs.instrument
+        return cls(
+            results=site_page_parts.SiteResults(
+                frames["meta"], frames["weights"], settings.pooling
+            ),
+            likert=site_page_parts.LikertCounts(
+                frames["likert"],
+                settings.roles,
+                domains(instrument),
+                range(instrument.scale_min, instrument.scale_max + 1),
+            ),
+            items=site_page_parts.ItemsShown(
+                frames["site_items"], frames["pooled_items"], settings.min_cell
+            ),
+        )
+
+
+def site_pages(
+    site_ids: Sequence[str], frames: Mapping[str, pd.DataFrame], inputs: PageInputs
+) -> Iterator[str]:
+    """Every hospital's page, in the order given, from data indexed once for all."""
+    shared = SharedPageData.from_frames(frames, inputs)
+    for site_id in site_ids:
+        yield _site_page(site_id, frames, inputs, shared)
+
+
 def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> str:
+    """One hospital's page (:func:`site_pages` writes many)."""
+    return next(site_pages([site_id], frames, inputs))
+
+
+def _site_page(
+    site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInputs, shared: SharedPageData
+) -> str:
     settings, instrument = inputs.settings, inputs.instrument
     labels = instrument.outcome_labels()
     name = settings.names[site_id]
@@ -227,14 +274,7 @@ def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInpu
         else ("Standardised mean change")
     )
     position = site_page_parts.position_figure(
-        site_id,
-        name,
-        settings.roles,
-        frames["meta"],
-        frames["weights"],
-        settings.pooling,
-        labels,
-        axis,
+        site_id, name, settings.roles, shared.results, settings.pooling, labels, axis
     )
     context = {
         "page_title": f"{name}: your results beside the consortium",
@@ -247,8 +287,7 @@ def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInpu
             name,
             report,
             headline_outcomes(settings),
-            frames["meta"],
-            frames["weights"],
+            shared.results,
             settings.pooling,
             labels,
         ),
@@ -256,19 +295,12 @@ def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInpu
         "results": site_page_parts.results_table(
             site_id,
             settings.roles,
-            frames["meta"],
-            frames["weights"],
+            shared.results,
             settings.pooling,
             labels,
         ),
         "likert_figures": site_page_parts.likert_figures(
-            site_id,
-            name,
-            frames["likert"],
-            settings.roles,
-            {d.id: d.label for d in instrument.domains},
-            range(instrument.scale_min, instrument.scale_max + 1),
-            instrument.timepoints,
+            site_id, name, shared.likert, settings.roles, domains(instrument), instrument.timepoints
         ),
         "no_likert": (
             "This hospital sent a summary only, so there are no answer counts to chart."
@@ -276,9 +308,9 @@ def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInpu
             else "No valid answers from this hospital to chart."
         ),
         "validation": site_page_parts.validation_table(report),
-        "items": site_page_parts.items_table(
-            frames["site_items"][frames["site_items"]["site_id"] == site_id],
-            frames["pooled_items"],
+        "items": site_page_parts.site_items_table(
+            site_id,
+            shared.items,
             settings.roles,
             {item.id: item.label for item in instrument.items},
             settings.min_cell,

@@ -1,8 +1,10 @@
 """Render the pages: Jinja2 templates shipped with the package, figures embedded as data
-URIs so that a page opens with no server and can be sent on by e-mail, deterministic bytes."""
+URIs (or, for the hospital pages' charts, as SVG markup) so that a page opens with no
+server and can be sent on by e-mail, deterministic bytes."""
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -47,6 +49,9 @@ class PageFigure:
     caption: str
     width: int
     height: int
+    #: A chart written into the page as SVG markup (``src`` empty): its text is the page's
+    #: text, selectable and found by the browser's search; its ``<title>`` is the alt text.
+    svg: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Provenance:
 
 
 SVG_SIZE = re.compile(rb'<svg[^>]*?width="([0-9.]+)pt"[^>]*?height="([0-9.]+)pt"', re.S)
+#: The charts written as text are sized in CSS pixels.
+SVG_PIXELS = re.compile(r'<svg[^>]*? width="([0-9.]+)" height="([0-9.]+)"')
 #: matplotlib sizes its SVGs in points; a CSS pixel is 0.75 pt.
 PX_PER_PT = 96 / 72
 
@@ -101,6 +108,23 @@ def embedded_figure(figure_id: str, svg: bytes, alt: str, caption: str) -> PageF
     )
 
 
+#: What style.css gives ``figure img``, for a chart written into the page: the stylesheet
+#: is shared with index.html, whose bytes this must not change.
+INLINE_FIGURE_STYLE = "max-width: 100%; height: auto; border: 1px solid #e3e7ec;"
+
+
+def inline_figure(figure_id: str, svg: str, alt: str, caption: str) -> PageFigure:
+    """A chart written as SVG markup (:mod:`revmentor.report.figures.svg_text`), placed in
+    the page as it is; ``alt`` is already its accessible name (its ``<title>``)."""
+    found = SVG_PIXELS.search(svg[:400])
+    if found is None:
+        raise ValueError("not an SVG with its width and height in pixels")
+    width, height = round(float(found[1])), round(float(found[2]))
+    return PageFigure(
+        id=figure_id, src="", alt=alt, caption=caption, width=width, height=height, svg=svg
+    )
+
+
 def provenance(manifest: Mapping[str, Any], manifest_sha256: str, manifest_path: str) -> Provenance:
     workflow = manifest.get("workflow", {})
     packages = manifest.get("packages", {})
@@ -119,7 +143,10 @@ def _asset(name: str) -> str:
     return resources.files("revmentor.report.page").joinpath("templates", name).read_text("utf-8")
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """One environment per process: it keeps the compiled templates, which a thousand
+    hospital pages would otherwise compile again each."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("revmentor.report.page", "templates"),
         autoescape=True,
