@@ -13,7 +13,8 @@ import pytest
 
 from revmentor.core.config import CONFIG_SCHEMA, read_yaml, schema_problems
 from revmentor.core.tables import csv_text
-from revmentor.pooling.batch import batch_meta
+from revmentor.pooling import batch
+from revmentor.pooling.batch import Subsets, batch_meta
 from revmentor.pooling.consortium import Pooling, analyses, cumulative, leave_one_out, meta_table
 from revmentor.pooling.meta import RSS_ZERO_THRESHOLD, TESTS, meta_analysis
 from tests.reference import load
@@ -124,20 +125,25 @@ def sensitivity_cases():
                 )  # fmt: skip
 
 
+@pytest.mark.parametrize("exact_up_to", [batch.EXACT_UP_TO_SITES, 0], ids=["exact", "moments"])
 @pytest.mark.parametrize(("dataset", "kind", "test", "records"), list(sensitivity_cases()))
-def test_batched_leave_one_out_and_cumulative_match_metafor(dataset, kind, test, records):
+def test_batched_leave_one_out_and_cumulative_match_metafor(
+    monkeypatch, exact_up_to, dataset, kind, test, records
+):
+    monkeypatch.setattr(batch, "EXACT_UP_TO_SITES", exact_up_to)
     y, v = np.array(dataset["yi"]), np.array(dataset["vi"])
     k = len(y)
-    masks = ~np.eye(k, dtype=bool) if kind == "leave1out" else np.tril(np.ones((k, k), bool))
-    batch = batch_meta(y, v, masks, "REML", test, 0.95)
+    subsets = Subsets.leave_one_out(k) if kind == "leave1out" else Subsets.cumulative(range(k))
+    assert subsets.by_moments == (exact_up_to == 0)
+    fits = batch_meta(y, v, subsets, "REML", test, 0.95)
     for row, record in enumerate(records):
         wrong = {
-            field: (batch[field][row], record[field])
+            field: (fits[field][row], record[field])
             for field in SENSITIVITY_FIELDS
-            if not agrees(batch[field][row], record[field])
+            if not agrees(fits[field][row], record[field])
         }
         assert not wrong, (row, wrong)
-        assert batch["zero_se"][row] == (record["stat_is_infinite"] or record["p"] is None)
+        assert fits["zero_se"][row] == (record["stat_is_infinite"] or record["p"] is None)
 
 
 # --------------------------------------------------------------------------- output tables

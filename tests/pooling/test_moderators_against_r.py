@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from revmentor.core.moderators import Moderator
+from revmentor.pooling import batch
 from revmentor.pooling.influence import influence_diagnostics
 from revmentor.pooling.moderators import design, meta_regression, subgroup_analysis
 from tests.reference import load
@@ -122,8 +123,11 @@ def influence_cases():
             yield pytest.param(dataset, reference, id=f"{dataset['name']}-{reference['method']}")
 
 
+@pytest.mark.parametrize("exact_up_to", [batch.EXACT_UP_TO_SITES, 0], ids=["exact", "moments"])
 @pytest.mark.parametrize(("dataset", "reference"), list(influence_cases()))
-def test_influence_and_baujat_match_metafor(dataset, reference):
+def test_influence_and_baujat_match_metafor(monkeypatch, exact_up_to, dataset, reference):
+    """Leave-one-out fits from exact row sums and from interpolated moments."""
+    monkeypatch.setattr(batch, "EXACT_UP_TO_SITES", exact_up_to)
     method = reference["method"]
     ours = influence_diagnostics(np.array(dataset["yi"]), np.array(dataset["vi"]), method)
     wrong = {}

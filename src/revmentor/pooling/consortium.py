@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from revmentor.core.tables import typed_frame
-from revmentor.pooling.batch import batch_meta
+from revmentor.pooling.batch import Subsets, batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
 from revmentor.pooling.meta import (
     KNAPP_HARTUNG_NEEDS_TWO_SITES,
@@ -24,7 +24,7 @@ from revmentor.pooling.meta import (
     METHODS,
     TESTS,
     MetaResult,
-    meta_analysis,
+    meta_analyses,
     zero_se_note,
 )
 
@@ -199,10 +199,9 @@ def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd
     """(meta_analysis rows, per-site weights) for every analysis."""
     records, weights = [], []
     for keys, effects in effects_by_analysis(summaries, plan):
+        results = meta_analyses(effects.y, effects.v, analyses(), plan.level) if effects.k else {}
         for method, test in analyses():
-            result = (
-                meta_analysis(effects.y, effects.v, method, test, plan.level) if effects.k else None
-            )
+            result = results.get((method, test))
             primary = (keys["measure"], method, test) == (
                 plan.primary_measure,
                 plan.primary_method,
@@ -267,11 +266,11 @@ SENSITIVITY_FIELDS = (
 
 
 def _sensitivity_records(
-    keys: dict, plan: Pooling, effects: SiteEffects, masks: np.ndarray, steps: list[tuple[str, str]]
+    keys: dict, plan: Pooling, effects: SiteEffects, subsets: Subsets, steps: list[tuple[str, str]]
 ) -> list[dict]:
-    """One record per mask row (a subset of the sites), all fitted at once."""
+    """One record per subset of the sites, all fitted together."""
     fits = batch_meta(
-        effects.y, effects.v, masks, plan.primary_method, plan.primary_test, plan.level
+        effects.y, effects.v, subsets, plan.primary_method, plan.primary_test, plan.level
     )
     records = []
     for row, (site, note) in enumerate(steps):
@@ -302,9 +301,10 @@ def leave_one_out(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
     """Each included site left out in turn (primary method and test, both measures)."""
     records = []
     for keys, effects in effects_by_analysis(summaries, plan):
-        masks = ~np.eye(effects.k, dtype=bool)
         steps = [(site, f"without {site}") for site in effects.sites]
-        records += _sensitivity_records(keys, plan, effects, masks, steps)
+        records += _sensitivity_records(
+            keys, plan, effects, Subsets.leave_one_out(effects.k), steps
+        )
     return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
 
 
@@ -318,11 +318,8 @@ def cumulative(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
     records = []
     for keys, effects in effects_by_analysis(summaries, plan):
         order = enrolment_order(effects, plan)
-        masks = np.zeros((effects.k, effects.k), dtype=bool)
-        for step, index in enumerate(order):
-            masks[step:, index] = True
         steps = [(effects.sites[index], f"adds {effects.sites[index]}") for index in order]
-        records += _sensitivity_records(keys, plan, effects, masks, steps)
+        records += _sensitivity_records(keys, plan, effects, Subsets.cumulative(order), steps)
     return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from revmentor.pooling.batch import batch_meta, q_values
+from revmentor.pooling.batch import Subsets, batch_meta, leave_one_out_sums
 from revmentor.pooling.meta import meta_analysis
 
 INFLUENCE_FIELDS = (
@@ -49,15 +49,15 @@ def influence_diagnostics(
     full = meta_analysis(y, v, method, "z", level)
     w = 1 / (v + full.tau2)
     hat = w / np.sum(w)
-    masks = ~np.eye(k, dtype=bool)
-    deleted = batch_meta(y, v, masks, method, "z", level)
+    deleted = batch_meta(y, v, Subsets.leave_one_out(k), method, "z", level)
     mu_del, se_del, tau2_del = deleted["estimate"], deleted["se"], deleted["tau2"]
     change = full.estimate - mu_del
     residual = y - mu_del
     residual = np.where(np.abs(residual) < 100 * np.finfo(float).eps, 0.0, residual)
     rstudent = residual / np.sqrt(v + tau2_del + se_del**2)
     dffits = change / np.sqrt(hat * (tau2_del + v))
-    reduced_variance = 1 / np.sum(1 / (v[None, :] + tau2_del[:, None]), axis=1)
+    qe_del, reduced_weight = leave_one_out_sums(y, v, tau2_del)
+    reduced_variance = 1 / reduced_weight
     dfbetas = change / np.sqrt(reduced_variance)
     cook = change**2 / full.se**2
     influential = (
@@ -72,7 +72,7 @@ def influence_diagnostics(
         "cook_d": cook,
         "cov_r": se_del**2 / full.se**2,
         "tau2_del": tau2_del,
-        "qe_del": q_values(y, v, masks.astype(float), np.zeros(k)),
+        "qe_del": qe_del,
         "hat": hat,
         "weight": 100 * hat,
         "influential": influential,

@@ -21,7 +21,7 @@ estimate ± t(k − 2)·√(τ² + se²) (Higgins, Thompson & Spiegelhalter 2009
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,11 +224,38 @@ def meta_analysis(
     y: np.ndarray, v: np.ndarray, method: str = "REML", test: str = "z", level: float = 0.95
 ) -> MetaResult:
     """Pool effects ``y`` with sampling variances ``v`` (all finite, v > 0)."""
-    if test not in TESTS:
-        raise ValueError(f"unknown test {test!r}: use one of {', '.join(TESTS)}")
+    return meta_analyses(y, v, [(method, test)], level)[method, test]
+
+
+def meta_analyses(
+    y: np.ndarray, v: np.ndarray, analyses: Iterable[tuple[str, str]], level: float = 0.95
+) -> dict[tuple[str, str], MetaResult]:
+    """:func:`meta_analysis` for each (method, test) of the same sites. τ² is fitted once per
+    method and the Q-profile τ² interval once in all (it depends on neither)."""
+    analyses = list(analyses)
+    for _, test in analyses:
+        if test not in TESTS:
+            raise ValueError(f"unknown test {test!r}: use one of {', '.join(TESTS)}")
     y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    fits = {method: heterogeneity(method, y, v) for method, _ in analyses}
+    random_effects = len(y) >= 3 and any(method != "FE" for method in fits)
+    tau2_ci = tau2_profile_interval(y, v, level) if random_effects else (None, None)
+    return {
+        (method, test): _result(y, v, method, test, level, fits[method], tau2_ci)
+        for method, test in analyses
+    }
+
+
+def _result(
+    y: np.ndarray,
+    v: np.ndarray,
+    method: str,
+    test: str,
+    level: float,
+    fit: Heterogeneity,
+    profile_interval: tuple[float | None, float | None],
+) -> MetaResult:
     k = len(y)
-    fit = heterogeneity(method, y, v)
     w = 1 / (v + fit.tau2)
     estimate = float(np.sum(w * y) / np.sum(w))
     se = math.sqrt(1 / np.sum(w))
@@ -253,7 +280,7 @@ def meta_analysis(
         notes.append(zero_se_note(estimate))
     q = q_statistic(y, v)
     i2, h2 = _i2_h2(method, q, k - 1, fit.tau2, v)
-    tau2_ci = tau2_profile_interval(y, v, level) if k >= 3 and method != "FE" else (None, None)
+    tau2_ci = profile_interval if k >= 3 and method != "FE" else (None, None)
     pi = None
     if k >= 3:
         half = stats.t.ppf(0.5 + level / 2, k - 2) * math.sqrt(fit.tau2 + se**2)
