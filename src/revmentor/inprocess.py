@@ -37,6 +37,7 @@ from revmentor.replication.table import replication_tables
 from revmentor.report.assemble import all_tables
 from revmentor.report.settings import settings_from
 from revmentor.stats.distributions import change_table
+from revmentor.stats.pairs import site_pairs
 from revmentor.steps import site_tables
 from revmentor.validation.policy import EXCLUDE, invalid_site_message
 from revmentor.validation.readers import ReadLimits
@@ -70,11 +71,12 @@ def _site_step(
     checked = validate(site.as_params(), instrument, limits, disclosure=disclosure)
     if not checked.report.is_valid:
         return invalid_site_message(checked.report, f"{site.site_id} report")
+    pairs = None if checked.clean is None else site_pairs(checked.clean, instrument)
     tables = site_tables(
-        site.site_id, instrument, seed, checked.clean, checked.summary, checked.items
+        site.site_id, instrument, seed, checked.clean, checked.summary, checked.items, pairs
     )
     if checked.clean is not None:
-        results.changes.append(change_table(checked.clean, instrument, site.site_id))
+        results.changes.append(change_table(checked.clean, instrument, site.site_id, pairs))
         results.likert.append(tables["likert"])
     results.summaries.append(tables["summary"])
     results.items.append(tables["items"])

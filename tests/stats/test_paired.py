@@ -105,3 +105,15 @@ def test_rank_biserial_and_r_effect_of_study_case():
 )
 def test_undefined_paired_statistics_are_none(d, expected):
     assert paired.paired_t(d) is expected
+
+
+@pytest.mark.parametrize("n", [1, 4, 37, paired.WALSH_TABLE_MAX_N])
+def test_walsh_order_statistics_from_the_table_equal_the_selection(n):
+    rng = np.random.default_rng(n)
+    differences = rng.integers(-4, 5, n) + rng.choice([0.0, 0.1, 1e-9], n)
+    total = n * (n + 1) // 2
+    ranks = sorted({1, total, (total + 1) // 2, max(1, total // 3)})
+    table = paired.walsh_order_statistics(differences, ranks)
+    assert table == [paired.walsh_order_statistic(differences, rank) for rank in ranks]
+    with pytest.raises(ValueError, match="outside"):
+        paired.walsh_order_statistics(differences, [total + 1])

@@ -24,3 +24,26 @@ def test_mcnemar_exact_matches_r_binom_test(case):
 
 def test_wilson_of_nothing_is_undefined():
     assert wilson_interval(0, 0) is None
+
+
+def test_the_shared_binomial_p_is_binomtest_to_the_last_bit():
+    from scipy import stats
+
+    from revmentor.stats.proportions import binomial_half_p
+
+    for n in range(1, 61):
+        for count in range(n + 1):
+            assert binomial_half_p(count, n) == float(stats.binomtest(count, n, 0.5).pvalue)
+
+
+def test_sign_and_mcnemar_tests_share_the_binomial_p():
+    import numpy as np
+
+    from revmentor.stats.paired import sign_test_p
+    from revmentor.stats.proportions import binomial_half_p
+
+    binomial_half_p.cache_clear()
+    assert sign_test_p(np.int64(3), np.int64(9)) == binomial_half_p(3, 12)
+    assert mcnemar_exact_p(3, 9) == binomial_half_p(3, 12)
+    assert binomial_half_p.cache_info().currsize == 1
+    assert sign_test_p(0, 0) is None and mcnemar_exact_p(0, 0) is None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from revmentor.stats.wilcoxon import exact_conditional_p, signed_rank_spss
+from revmentor.stats.wilcoxon import exact_conditional_p, nonzero_ranks, signed_rank_spss
 from tests.reference import close, load
 
 CASES = [case for case in load("wilcoxon")["cases"]]
@@ -81,3 +81,32 @@ def test_large_samples_use_a_seeded_monte_carlo():
     assert first == again and first.method.startswith("Monte Carlo")
     asymptotic = signed_rank_spss(d).p
     assert first.p == pytest.approx(max(asymptotic, 1 / 100_001), abs=0.01)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_tie_pattern_shares_one_null_distribution_equal_to_the_last_bit(seed):
+    """Up to SHARED_NULL_MAX_N ranks the convolution is exact, so its order does not matter."""
+    from revmentor.stats.wilcoxon import (
+        SHARED_NULL_MAX_N,
+        exact_null_distribution,
+        null_distribution,
+    )
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-4, 5, size=SHARED_NULL_MAX_N if seed == 0 else rng.integers(1, 45))
+    ranks, _ = nonzero_ranks(values.astype(float))
+    doubled = np.rint(2 * ranks).astype(np.int64)
+    shuffled = rng.permutation(doubled)
+    shared = exact_null_distribution(doubled)
+    assert exact_null_distribution(shuffled) is shared
+    assert not shared.flags.writeable
+    np.testing.assert_array_equal(shared, null_distribution(doubled))
+    np.testing.assert_array_equal(shared, null_distribution(shuffled))
+
+
+def test_ranks_given_by_the_caller_give_the_same_tests():
+    rng = np.random.default_rng(3)
+    d = rng.integers(-3, 4, size=30).astype(float)
+    ranked = nonzero_ranks(d)
+    assert signed_rank_spss(d, ranked) == signed_rank_spss(d)
+    assert exact_conditional_p(d, None, ranked) == exact_conditional_p(d)

@@ -10,6 +10,7 @@ from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_items, read_summary
 from revmentor.core.tables import table_csv, write_text
 from revmentor.stats.distributions import CHANGE_COLUMNS, change_table
+from revmentor.stats.pairs import site_pairs
 from revmentor.steps import SITE_TABLES, site_tables
 from revmentor.validation.clean import read_clean
 from revmentor.validation.policy import markdown_path, usable_site
@@ -44,8 +45,11 @@ with step_logging(snakemake.log[0], "stats") as log:
                 )
             else:
                 clean = read_clean(Path(given.cleans[index]), instrument)
-                tables = site_tables(site["site_id"], instrument, snakemake.params.seed, clean)
-                changes.append(change_table(clean, instrument, site["site_id"]))
+                pairs = site_pairs(clean, instrument)
+                tables = site_tables(
+                    site["site_id"], instrument, snakemake.params.seed, clean, pairs=pairs
+                )
+                changes.append(change_table(clean, instrument, site["site_id"], pairs))
         for table, frame in tables.items():
             write_text(
                 output[OUTPUTS[table]][index],

@@ -3,6 +3,10 @@ demographics. Counts are aggregates; small ones are suppressed where tables are 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
 from revmentor.core.instrument import Instrument
@@ -15,26 +19,35 @@ from revmentor.core.summary_format import (
     NOT_RECORDED,
 )
 from revmentor.core.tables import typed_frame
-from revmentor.stats.pairs import role_pairs, roles_present
+from revmentor.stats.pairs import Pairs, roles_present, site_pairs
 
 
-def likert_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
+def likert_counts(
+    clean: pd.DataFrame,
+    instrument: Instrument,
+    site_id: str,
+    pairs: Mapping[str, Mapping[str, Pairs]] | None = None,
+) -> pd.DataFrame:
     """Per role × outcome × timepoint × score: paired participants giving that score, for
     every domain (1-5) and the total (7-35).
 
     Only complete pairs count, so the distributions match the summary's medians, and the
-    pooled quartiles of all participants follow exactly from the summed counts.
+    pooled quartiles of all participants follow exactly from the summed counts. ``pairs``:
+    the site's :func:`~revmentor.stats.pairs.site_pairs`, when the caller already has them.
     """
     records = []
-    for role in roles_present(clean, instrument):
-        pairs = role_pairs(clean, role, instrument)
+    for role, by_outcome in (pairs or site_pairs(clean, instrument)).items():
         for domain in instrument.outcomes:
             low, high = instrument.outcome_range(domain)
-            levels = range(low, high + 1)
+            levels = np.arange(low, high + 1)
             for timepoint, scores in zip(
-                instrument.timepoints, (pairs[domain].pre, pairs[domain].post), strict=True
+                instrument.timepoints,
+                (by_outcome[domain].pre, by_outcome[domain].post),
+                strict=True,
             ):
-                counts = pd.Series(scores).value_counts()
+                # one comparison of every score with every level (scores outside the
+                # range are in no level, as before)
+                counts = (scores[:, None] == levels[None, :]).sum(axis=0)
                 records += [
                     {
                         "site_id": site_id,
@@ -42,34 +55,44 @@ def likert_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> 
                         "outcome": domain,
                         "timepoint": timepoint,
                         "level": level,
-                        "count": int(counts.get(level, 0)),
+                        "count": count,
                     }
-                    for level in levels
+                    for level, count in zip(levels.tolist(), counts.tolist(), strict=True)
                 ]
     return typed_frame(records, LIKERT_COLUMNS, LIKERT_TEXT_COLUMNS, LIKERT_COUNT_COLUMNS)
 
 
 def demographic_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
-    """Per role × demographic × level: participants (each counted once)."""
+    """Per role × demographic × level: participants (each counted once, by the first answer
+    they gave in the table's row order)."""
+    roles = clean["role"].to_numpy(dtype=object)
+    participants = clean["participant_id"].to_numpy(dtype=object)
+    columns = {
+        variable: (clean[variable].notna().to_numpy(), clean[variable].to_numpy(dtype=object))
+        for variable, _ in instrument.demographics
+        if variable in clean.columns
+    }
     records = []
     for role in roles_present(clean, instrument):
-        rows = clean[clean["role"] == role]
-        participants = rows["participant_id"].drop_duplicates()
+        mine = roles == role
+        everyone = dict.fromkeys(participants[mine].tolist())
         for variable, levels in instrument.demographics:
-            if variable in rows.columns:
-                known = rows.dropna(subset=[variable]).drop_duplicates("participant_id")
-                values = known.set_index("participant_id")[variable]
-            else:
-                values = pd.Series(dtype=object)
-            values = values.reindex(participants).fillna(NOT_RECORDED)
-            counts = values.value_counts()
+            first: dict[object, object] = {}
+            if variable in columns:
+                known, values = columns[variable]
+                rows = np.flatnonzero(mine & known)
+                for participant, value in zip(
+                    participants[rows].tolist(), values[rows].tolist(), strict=True
+                ):
+                    first.setdefault(participant, value)
+            counts = Counter(first.get(participant, NOT_RECORDED) for participant in everyone)
             records += [
                 {
                     "site_id": site_id,
                     "role": role,
                     "variable": variable,
                     "level": level,
-                    "count": int(counts.get(level, 0)),
+                    "count": counts[level],
                 }
                 for level in (*levels, NOT_RECORDED)
             ]
@@ -79,22 +102,28 @@ def demographic_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str
 CHANGE_COLUMNS = ("site_id", "role", "outcome", "change")
 
 
-def change_table(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
+def change_table(
+    clean: pd.DataFrame,
+    instrument: Instrument,
+    site_id: str,
+    pairs: Mapping[str, Mapping[str, Pairs]] | None = None,
+) -> pd.DataFrame:
     """Post − pre of every complete pair, per role × outcome: participant-level (it stays
-    in the site's clean area) and what the one-stage model is fitted to."""
-    frames = []
-    for role in roles_present(clean, instrument):
-        for outcome, pairs in role_pairs(clean, role, instrument).items():
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "site_id": site_id,
-                        "role": role,
-                        "outcome": outcome,
-                        "change": pairs.differences,
-                    }
-                )
-            )
-    if not frames:
+    in the site's clean area) and what the one-stage model is fitted to. ``pairs``: the
+    site's :func:`~revmentor.stats.pairs.site_pairs`, when the caller already has them."""
+    keys, changes = [], []
+    for role, by_outcome in (pairs or site_pairs(clean, instrument)).items():
+        for outcome, outcome_pairs in by_outcome.items():
+            keys.append((role, outcome, outcome_pairs.n))
+            changes.append(outcome_pairs.differences)
+    if not keys:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
-    return pd.concat(frames, ignore_index=True)[list(CHANGE_COLUMNS)]
+    sizes = [n for _, _, n in keys]
+    return pd.DataFrame(
+        {
+            "site_id": site_id,
+            "role": np.repeat(np.array([r for r, _, _ in keys], dtype=object), sizes),
+            "outcome": np.repeat(np.array([o for _, o, _ in keys], dtype=object), sizes),
+            "change": np.concatenate(changes),
+        }
+    )

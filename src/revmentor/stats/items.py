@@ -7,8 +7,10 @@ experienced after) the paired 2×2 counts and McNemar's exact p.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from revmentor.core.instrument import ConcernPair, Instrument, Item
@@ -25,22 +27,42 @@ from revmentor.core.tables import typed_frame
 from revmentor.stats.pairs import roles_present
 from revmentor.stats.proportions import mcnemar_exact_p, wilson_interval
 
+#: One role's answers to each item at the item's own timepoint: participant -> the answer
+#: as text (unanswered cells left out).
+Answers = dict[str, dict[object, str]]
 
-def role_answers(rows: pd.DataFrame, instrument: Instrument) -> dict[str, pd.Series]:
-    """Each item's answers of one role (participant -> text), from its own timepoint."""
-    by_timepoint = {
-        timepoint: rows[rows["timepoint"] == timepoint].set_index("participant_id")
-        for timepoint in instrument.timepoints
-    }
-    answers = {}
+
+def site_answers(clean: pd.DataFrame, instrument: Instrument) -> dict[str, Answers]:
+    """Each role's answers to each item (every role present, in instrument order), from
+    one pass over the table's columns."""
+    roles = clean["role"].to_numpy(dtype=object)
+    timepoints = clean["timepoint"].to_numpy(dtype=object)
+    participants = clean["participant_id"].to_numpy(dtype=object)
+    # the text of each answered cell, as ``astype(str)`` of the column gives it
+    columns = {}
     for item in instrument.items:
-        at_timepoint = by_timepoint[item.timepoint]
-        if item.id in at_timepoint.columns:
-            values = at_timepoint[item.id]
-            answers[item.id] = values[values.notna()].astype(str)
-        else:
-            answers[item.id] = pd.Series(dtype=object)
-    return answers
+        if item.id in clean.columns:
+            values = clean[item.id]
+            answered = values.notna().to_numpy()
+            columns[item.id] = (answered, values.astype(object).to_numpy())
+    result = {}
+    for role in roles_present(clean, instrument):
+        mine = roles == role
+        answers: Answers = {}
+        for item in instrument.items:
+            if item.id not in columns:
+                answers[item.id] = {}
+                continue
+            answered, values = columns[item.id]
+            rows = np.flatnonzero(mine & (timepoints == item.timepoint) & answered)
+            answers[item.id] = {
+                participant: str(value)
+                for participant, value in zip(
+                    participants[rows].tolist(), values[rows].tolist(), strict=True
+                )
+            }
+        result[role] = answers
+    return result
 
 
 def proportion_row(n_answered: int, count: int) -> dict[str, Any]:
@@ -55,33 +77,34 @@ def proportion_row(n_answered: int, count: int) -> dict[str, Any]:
     }
 
 
-def item_rows(rows: pd.DataFrame, item: Item, answers: pd.Series) -> list[dict[str, Any]]:
+def item_rows(collected: bool, item: Item, answers: dict[object, str]) -> list[dict[str, Any]]:
+    """One row per level (one for a yes/no item); ``collected``: the site's table has the
+    item's column at all."""
     base = {"kind": item.kind, "item": item.id, "timepoint": item.timepoint}
-    collected = item.id in rows.columns
     levels = ("1",) if item.is_binary else item.levels
+    given = Counter(answers.values())
     result = []
     for level in levels:
         row = {**base, "level": "" if item.is_binary else level}
-        row.update(proportion_row(len(answers), int((answers == level).sum())))
+        row.update(proportion_row(len(answers), given[level]))
         if not collected:
             row["note"] = ITEM_NOT_COLLECTED
         result.append(row)
     return result
 
 
-def concern_pair_row(
-    answers: dict[str, pd.Series], pair: ConcernPair, instrument: Instrument
-) -> dict:
+def concern_pair_row(answers: Answers, pair: ConcernPair, instrument: Instrument) -> dict:
     before, after = answers[pair.before], answers[pair.after]
-    both = before.index.intersection(after.index)
-    yes_before = before.loc[both] == "1"
-    yes_after = after.loc[both] == "1"
+    both = [participant for participant in before if participant in after]
+    yes_before = [before[participant] == "1" for participant in both]
+    yes_after = [after[participant] == "1" for participant in both]
+    pattern = Counter(zip(yes_before, yes_after, strict=True))
     counts = {
         "n_pairs": len(both),
-        "both_yes": int((yes_before & yes_after).sum()),
-        "before_only": int((yes_before & ~yes_after).sum()),
-        "after_only": int((~yes_before & yes_after).sum()),
-        "both_no": int((~yes_before & ~yes_after).sum()),
+        "both_yes": pattern[True, True],
+        "before_only": pattern[True, False],
+        "after_only": pattern[False, True],
+        "both_no": pattern[False, False],
     }
     p = mcnemar_exact_p(counts["before_only"], counts["after_only"])
     note = ITEM_NO_PAIRS if not len(both) else ""
@@ -100,13 +123,11 @@ def concern_pair_row(
 
 def site_items(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
     records = []
-    for role in roles_present(clean, instrument):
-        rows = clean[clean["role"] == role]
-        answers = role_answers(rows, instrument)
+    for role, answers in site_answers(clean, instrument).items():
         for item in instrument.items:
             records += [
                 {"site_id": site_id, "role": role, **r}
-                for r in item_rows(rows, item, answers[item.id])
+                for r in item_rows(item.id in clean.columns, item, answers[item.id])
             ]
         for pair in instrument.concern_pairs:
             records.append(

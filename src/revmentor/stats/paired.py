@@ -4,12 +4,15 @@ and standardised effect sizes. Each returns ``None`` where the statistic is unde
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import special, stats
 
 from revmentor.core.summary_format import HL_EXACT, HL_NORMAL
+from revmentor.stats.proportions import binomial_half_p
 from revmentor.stats.wilcoxon import null_distribution
 
 HL_EXACT_MAX_N = 400
@@ -37,7 +40,12 @@ def sign_test_p(n_positive: int, n_negative: int) -> float | None:
     n = n_positive + n_negative
     if n == 0:
         return None
-    return float(stats.binomtest(n_positive, n, 0.5).pvalue)
+    return binomial_half_p(int(n_positive), int(n))
+
+
+@lru_cache(maxsize=4096)
+def _t_quantile(probability: float, df: int) -> float:
+    return stats.t.ppf(probability, df)
 
 
 def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
@@ -50,7 +58,7 @@ def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
     mean = float(np.mean(differences))
     se = sd / math.sqrt(n)
     t = mean / se
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * se
+    half = _t_quantile(0.5 + level / 2, n - 1) * se
     p = float(2 * stats.t.sf(abs(t), n - 1))
     return PairedT(t, n - 1, p, mean - half, mean + half)
 
@@ -132,19 +140,43 @@ def walsh_order_statistic(differences: np.ndarray, rank: int) -> float:
             low = np.maximum(low, at_or_below)
 
 
+#: Up to this many differences the Walsh averages are formed and sorted (at most 32,896
+#: floats), which is faster than selecting each order statistic; both give the same floats.
+WALSH_TABLE_MAX_N = 256
+
+
+def walsh_order_statistics(differences: np.ndarray, ranks: Sequence[int]) -> list[float]:
+    """:func:`walsh_order_statistic` for each of ``ranks`` (sorting the table once where it
+    is small)."""
+    differences = np.asarray(differences, dtype=float)
+    if len(differences) > WALSH_TABLE_MAX_N:
+        return [walsh_order_statistic(differences, rank) for rank in ranks]
+    table = walsh_averages(differences)
+    for rank in ranks:
+        if not 1 <= rank <= len(table):
+            raise ValueError(f"rank {rank} is outside 1..{len(table)}")
+    return [float(table[rank - 1]) for rank in ranks]
+
+
+def _median_ranks(n: int) -> tuple[int, ...]:
+    total = n * (n + 1) // 2
+    return (total // 2 + 1,) if total % 2 else (total // 2, total // 2 + 1)
+
+
+def _median_of(middle: list[float]) -> float:
+    return middle[0] if len(middle) == 1 else float(np.mean(middle))
+
+
 def walsh_median(differences: np.ndarray) -> float:
     """``np.median`` of the Walsh averages (the mean of the middle two when their number is
     even), without forming them."""
-    n = len(differences)
-    total = n * (n + 1) // 2
-    if total % 2:
-        return walsh_order_statistic(differences, total // 2 + 1)
-    middle = [walsh_order_statistic(differences, rank) for rank in (total // 2, total // 2 + 1)]
-    return float(np.mean(middle))
+    return _median_of(walsh_order_statistics(differences, _median_ranks(len(differences))))
 
 
+@lru_cache(maxsize=4096)
 def _lower_rank(n: int, level: float) -> tuple[int, str]:
-    """R's qsignrank(alpha/2, n) (at least 1): the order statistic of the lower limit."""
+    """R's qsignrank(alpha/2, n) (at least 1): the order statistic of the lower limit.
+    It depends on n and the level alone, so each n's null distribution is built once."""
     alpha = 1 - level
     if n <= HL_EXACT_MAX_N:
         probabilities = null_distribution(2 * np.arange(1, n + 1))[::2]
@@ -167,17 +199,15 @@ def hodges_lehmann(differences: np.ndarray, level: float = 0.95) -> HodgesLehman
     if n == 0:
         return None
     differences = np.asarray(differences, dtype=float)
-    estimate = walsh_median(differences)
+    middle = _median_ranks(n)
     if n < 2:
-        return HodgesLehmann(estimate, None, None, "")
+        return HodgesLehmann(
+            _median_of(walsh_order_statistics(differences, middle)), None, None, ""
+        )
     lower, method = _lower_rank(n, level)
     upper = n * (n + 1) // 2 - lower + 1
-    return HodgesLehmann(
-        estimate,
-        walsh_order_statistic(differences, lower),
-        walsh_order_statistic(differences, upper),
-        method,
-    )
+    *median, low, high = walsh_order_statistics(differences, (*middle, lower, upper))
+    return HodgesLehmann(_median_of(median), low, high, method)
 
 
 def rank_biserial(w_plus: float, w_minus: float) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,35 +44,56 @@ def _score_matrix(rows: pd.DataFrame, domains: tuple[str, ...]) -> np.ndarray:
     return np.column_stack([scores, total])
 
 
-def role_pairs(clean: pd.DataFrame, role: str, instrument: Instrument) -> dict[str, Pairs]:
-    """Pairs for each outcome of one role; every participant of the role is either paired
-    or counted under a reason."""
-    rows = clean[clean["role"] == role]
-    pre = rows[rows["timepoint"] == instrument.baseline].set_index("participant_id")
-    post = rows[rows["timepoint"] == instrument.follow_up].set_index("participant_id")
-    everyone = sorted(set(pre.index) | set(post.index))
-    both = [p for p in everyone if p in pre.index and p in post.index]
+def _row_of(participants: np.ndarray, rows: np.ndarray) -> dict[object, int]:
+    """Participant -> row; the validation refuses a participant twice at one timepoint."""
+    return dict(zip(participants[rows].tolist(), rows.tolist(), strict=True))
+
+
+def site_pairs(
+    clean: pd.DataFrame, instrument: Instrument, roles: Sequence[str] | None = None
+) -> dict[str, dict[str, Pairs]]:
+    """:func:`role_pairs` for each of ``roles`` (default: every role present, in instrument
+    order), from one pass over the table: the scores are converted once, and each role's
+    pairs are matched by row number. Every consumer of a site's pairs shares this result."""
+    scores = _score_matrix(clean, instrument.domain_ids)
+    role_of_row = clean["role"].to_numpy(dtype=object)
+    timepoints = clean["timepoint"].to_numpy(dtype=object)
+    participants = clean["participant_id"].to_numpy(dtype=object)
     no_post, no_pre, missing_score, missing_domain = exclusion_reasons(
         instrument.baseline, instrument.follow_up
     )
-    absent = Counter(
-        {
-            no_post: sum(p not in post.index for p in everyone),
-            no_pre: sum(p not in pre.index for p in everyone),
-        }
-    )
-    before_all = _score_matrix(pre.loc[both], instrument.domain_ids)
-    after_all = _score_matrix(post.loc[both], instrument.domain_ids)
     result = {}
-    for column, outcome in enumerate(instrument.outcomes):
-        before, after = before_all[:, column], after_all[:, column]
-        complete = ~np.isnan(before) & ~np.isnan(after)
-        excluded = Counter({reason: n for reason, n in absent.items() if n})
-        missing = int((~complete).sum())
-        if missing:
-            excluded[missing_domain if outcome == TOTAL else missing_score] = missing
-        result[outcome] = Pairs(before[complete], after[complete], excluded)
+    for role in roles_present(clean, instrument) if roles is None else roles:
+        mine = role_of_row == role
+        pre = _row_of(participants, np.flatnonzero(mine & (timepoints == instrument.baseline)))
+        post = _row_of(participants, np.flatnonzero(mine & (timepoints == instrument.follow_up)))
+        everyone = sorted(pre.keys() | post.keys())
+        both = [p for p in everyone if p in pre and p in post]
+        absent = Counter(
+            {
+                no_post: sum(p not in post for p in everyone),
+                no_pre: sum(p not in pre for p in everyone),
+            }
+        )
+        before_all = scores[[pre[p] for p in both]]
+        after_all = scores[[post[p] for p in both]]
+        outcomes = {}
+        for column, outcome in enumerate(instrument.outcomes):
+            before, after = before_all[:, column], after_all[:, column]
+            complete = ~np.isnan(before) & ~np.isnan(after)
+            excluded = Counter({reason: n for reason, n in absent.items() if n})
+            missing = int((~complete).sum())
+            if missing:
+                excluded[missing_domain if outcome == TOTAL else missing_score] = missing
+            outcomes[outcome] = Pairs(before[complete], after[complete], excluded)
+        result[role] = outcomes
     return result
+
+
+def role_pairs(clean: pd.DataFrame, role: str, instrument: Instrument) -> dict[str, Pairs]:
+    """Pairs for each outcome of one role; every participant of the role is either paired
+    or counted under a reason."""
+    return site_pairs(clean, instrument, (role,))[role]
 
 
 def roles_present(clean: pd.DataFrame, instrument: Instrument) -> list[str]:

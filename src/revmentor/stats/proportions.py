@@ -4,15 +4,29 @@ paired yes/no items."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from scipy import stats
+
+
+@lru_cache(maxsize=8)
+def _normal_quantile(probability: float) -> float:
+    return stats.norm.ppf(probability)
+
+
+@lru_cache(maxsize=65536)
+def binomial_half_p(count: int, n: int) -> float:
+    """Exact two-sided binomial p of ``count`` successes in ``n`` trials at probability
+    1/2 (``scipy.stats.binomtest``). It depends on two whole numbers only, so each is
+    computed once per process: the sign test and McNemar's test of every row share it."""
+    return float(stats.binomtest(count, n, 0.5).pvalue)
 
 
 def wilson_interval(count: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
     """Wilson score interval without continuity correction (R: prop.test(correct=FALSE))."""
     if n == 0:
         return None
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = _normal_quantile(0.5 + level / 2)
     p = count / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
@@ -38,4 +52,4 @@ def mcnemar_exact_p(before_only: int, after_only: int) -> float | None:
     discordant = before_only + after_only
     if discordant == 0:
         return None
-    return float(stats.binomtest(before_only, discordant, 0.5).pvalue)
+    return binomial_half_p(int(before_only), int(discordant))

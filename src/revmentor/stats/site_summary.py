@@ -9,6 +9,7 @@ Holm and Benjamini–Hochberg adjustments run over the domains of one site × ro
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,8 @@ from revmentor.core.summary_format import (
 from revmentor.core.tables import typed_frame
 from revmentor.stats import paired
 from revmentor.stats.multiplicity import benjamini_hochberg, holm
-from revmentor.stats.pairs import Pairs, role_pairs, roles_present
-from revmentor.stats.wilcoxon import exact_conditional_p, signed_rank_spss
+from revmentor.stats.pairs import Pairs, site_pairs
+from revmentor.stats.wilcoxon import exact_conditional_p, nonzero_ranks, signed_rank_spss
 
 QUANTILE_METHOD = "weibull"
 
@@ -73,8 +74,9 @@ def descriptives(pairs: Pairs) -> dict[str, Any]:
 
 def rank_tests(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
     differences = pairs.differences
-    test = signed_rank_spss(differences)
-    exact = exact_conditional_p(differences, rng)
+    ranked = nonzero_ranks(differences)
+    test = signed_rank_spss(differences, ranked)
+    exact = exact_conditional_p(differences, rng, ranked)
     return {
         "n_nonzero": test.n_nonzero,
         "n_positive": test.n_positive,
@@ -163,15 +165,20 @@ def outcome_rng(seed: int, site_id: str, role: str, outcome: str) -> np.random.G
 
 
 def site_summary(
-    clean: pd.DataFrame, instrument: Instrument, site_id: str, seed: int
+    clean: pd.DataFrame,
+    instrument: Instrument,
+    site_id: str,
+    seed: int,
+    pairs: Mapping[str, Mapping[str, Pairs]] | None = None,
 ) -> pd.DataFrame:
-    """Every statistic for every role × outcome this site has; aggregates only."""
+    """Every statistic for every role × outcome this site has; aggregates only. ``pairs``:
+    the site's :func:`~revmentor.stats.pairs.site_pairs`, when the caller already has them."""
     rows = []
-    for role in roles_present(clean, instrument):
+    for role, by_outcome in (pairs or site_pairs(clean, instrument)).items():
         role_rows = []
-        for outcome, pairs in role_pairs(clean, role, instrument).items():
+        for outcome, outcome_pairs in by_outcome.items():
             row = {"site_id": site_id, "role": role, "outcome": outcome}
-            row.update(outcome_row(pairs, outcome_rng(seed, site_id, role, outcome)))
+            row.update(outcome_row(outcome_pairs, outcome_rng(seed, site_id, role, outcome)))
             role_rows.append(row)
         adjust_domains(role_rows)
         rows += role_rows

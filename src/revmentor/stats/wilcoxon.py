@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -68,9 +69,12 @@ def tie_correction(ranks: np.ndarray) -> float:
     return float(np.sum(counts.astype(float) ** 3 - counts))
 
 
-def signed_rank_spss(differences: np.ndarray) -> SignedRank:
-    """SPSS-style asymptotic signed-rank test of post - pre differences."""
-    ranks, signs = nonzero_ranks(np.asarray(differences, dtype=float))
+def signed_rank_spss(
+    differences: np.ndarray, ranked: tuple[np.ndarray, np.ndarray] | None = None
+) -> SignedRank:
+    """SPSS-style asymptotic signed-rank test of post - pre differences. ``ranked``: their
+    :func:`nonzero_ranks`, when the caller already has them."""
+    ranks, signs = ranked or nonzero_ranks(np.asarray(differences, dtype=float))
     n = len(ranks)
     w_plus = float(ranks[signs > 0].sum())
     w_minus = float(ranks[signs < 0].sum())
@@ -97,9 +101,36 @@ def null_distribution(doubled_ranks: np.ndarray) -> np.ndarray:
     return probabilities
 
 
-def exact_conditional_p(differences: np.ndarray, rng: np.random.Generator | None = None) -> ExactP:
-    """Two-sided p: P(|W+ - E| >= |w+ - E|) over all sign patterns of the observed ranks."""
-    ranks, signs = nonzero_ranks(np.asarray(differences, dtype=float))
+#: Up to this many non-zero differences every step of :func:`null_distribution` is exact in
+#: floating point (each probability is a whole count over 2^n, and the counts stay below
+#: 2^53), so the result depends only on the multiset of ranks, not their order: sites with
+#: the same tie pattern share one distribution. Each is at most n(n+1) + 1 floats (20 KB).
+SHARED_NULL_MAX_N = 50
+
+
+@lru_cache(maxsize=2048)
+def _shared_null_distribution(sorted_doubled_ranks: tuple[int, ...]) -> np.ndarray:
+    probabilities = null_distribution(np.array(sorted_doubled_ranks, dtype=np.int64))
+    probabilities.setflags(write=False)
+    return probabilities
+
+
+def exact_null_distribution(doubled_ranks: np.ndarray) -> np.ndarray:
+    """:func:`null_distribution`, computed once per tie pattern where that gives the very
+    same floats (read-only then)."""
+    if len(doubled_ranks) <= SHARED_NULL_MAX_N:
+        return _shared_null_distribution(tuple(sorted(doubled_ranks.tolist())))
+    return null_distribution(doubled_ranks)
+
+
+def exact_conditional_p(
+    differences: np.ndarray,
+    rng: np.random.Generator | None = None,
+    ranked: tuple[np.ndarray, np.ndarray] | None = None,
+) -> ExactP:
+    """Two-sided p: P(|W+ - E| >= |w+ - E|) over all sign patterns of the observed ranks.
+    ``ranked``: the differences' :func:`nonzero_ranks`, when the caller already has them."""
+    ranks, signs = ranked or nonzero_ranks(np.asarray(differences, dtype=float))
     n = len(ranks)
     if n == 0:
         return ExactP(None, "")
@@ -107,7 +138,7 @@ def exact_conditional_p(differences: np.ndarray, rng: np.random.Generator | None
     observed = int(doubled[signs > 0].sum())
     centre2 = int(doubled.sum())  # 2 * (2E): compare 2·|2W - 2E| in whole numbers
     if n <= EXACT_MAX_N:
-        probabilities = null_distribution(doubled)
+        probabilities = exact_null_distribution(doubled)
         k = np.arange(len(probabilities))
         extreme = np.abs(2 * k - centre2) >= abs(2 * observed - centre2)
         p = float(min(1.0, probabilities[extreme].sum()))
