@@ -20,6 +20,10 @@ def test_closure_follows_imports_inside_the_package_only():
     assert "site_summary.py" not in figures and "readers.py" not in figures
     readers = provenance.source_closure(SCRIPTS / "validate_shard.py")
     assert any(path.parent.name == "readers" for path in readers)  # the readers package
+    # The shard jobs write, and the steps after them read, the shard manifests: editing that
+    # module reruns them.
+    for script in ("validate_shard.py", "stats_shard.py", "report_flow.py", "audit_manifest.py"):
+        assert "shard_manifest.py" in names(script)
 
 
 def test_imports_inside_functions_count(tmp_path):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from revmentor.core.sharding import SHARD_NAME_PATTERN
 from revmentor.validation.stale import (
     remove_stale_site_files,
     stale_message,
+    stale_shard_message,
     stale_site_files,
 )
 
@@ -83,3 +85,43 @@ def test_nothing_is_stale_when_every_site_is_registered(tmp_path):
     make(tmp_path, "results/validation/pilot.json", "results/validation/overview.md")
     keep = {"results/validation/overview.md"}
     assert stale_site_files(tmp_path, PATTERNS, {"pilot"}, keep, SITE_ID) == {}
+
+
+SHARD_PATTERNS = [
+    "results/shards/{shard}/validation.tsv",
+    "results/shards/{shard}/validated.json",
+    "results/shards/{shard}/stats.json",
+    "results/clean/shards/{shard}.changes.csv",
+    "results/logs/validate/{shard}.log",
+]
+
+
+def test_a_shard_left_without_sites_loses_its_files_and_folder(tmp_path):
+    """Its manifest names the removed sites' files: left in place it would look current."""
+    make(
+        tmp_path,
+        "results/shards/shard007/validation.tsv",
+        "results/shards/shard007/validated.json",
+        "results/shards/shard054/validated.json",
+        "results/shards/shard054/stats.json",
+        "results/clean/shards/shard054.changes.csv",
+        "results/logs/validate/shard054.log",
+        "results/logs/validate/shard007.log",
+    )
+    stale = stale_site_files(
+        tmp_path, SHARD_PATTERNS, {"shard007"}, set(), SHARD_NAME_PATTERN, placeholder="{shard}"
+    )
+    assert stale == {
+        "shard054": [
+            "results/shards/shard054/validated.json",
+            "results/shards/shard054/stats.json",
+            "results/clean/shards/shard054.changes.csv",
+            "results/logs/validate/shard054.log",
+        ]
+    }
+    remove_stale_site_files(tmp_path, stale)
+    assert not (tmp_path / "results/shards/shard054").exists()
+    assert (tmp_path / "results/shards/shard007/validated.json").exists()
+    assert (tmp_path / "results/logs/validate/shard007.log").exists()
+    assert stale_shard_message(stale).startswith("removed the outputs of 1 shard(s) that no ")
+    assert "  shard054: results/shards/shard054/validated.json, " in stale_shard_message(stale)

@@ -79,7 +79,8 @@ class Workspace:
         return found
 
     def planned_jobs(self, *args: str) -> set[tuple[str, str]]:
-        """(rule, site) of every job a dry run plans; site is '' for consortium-level jobs."""
+        """(rule, shard) of every job a dry run plans ('validate_shard', 'shard054'); the
+        shard is '' for consortium-level jobs."""
         result = self.snakemake("--dry-run", *args, check=True)
         jobs = set()
         rule = None
@@ -90,9 +91,9 @@ class Workspace:
                     jobs.add((rule, ""))
                 rule = match.group(1)
                 continue
-            site = re.match(r"^\s+wildcards: .*\bsite=([^,\s]+)", line)
-            if rule and site:
-                jobs.add((rule, site.group(1)))
+            shard = re.match(r"^\s+wildcards: .*\bshard=([^,\s]+)", line)
+            if rule and shard:
+                jobs.add((rule, shard.group(1)))
                 rule = None
         if rule:
             jobs.add((rule, ""))
@@ -158,7 +159,16 @@ def shard_jobs(*site_ids: str, shards: int = 64) -> set[tuple[str, str]]:
     from revmentor.core.sharding import shard_of
 
     names = {shard_of(site_id, shards) for site_id in site_ids}
-    return {(f"{step}_{name}", "") for name in names for step in ("validate", "stats")}
+    return {(rule, name) for name in names for rule in ("validate_shard", "stats_shard")}
+
+
+def shard_target(site_id: str, step: str = "stats", shards: int = 64) -> str:
+    """The file that asks Snakemake for a site's outputs: its shard's manifest of ``step``
+    ('validate' or 'stats'); Snakemake does not track the per-site files one by one."""
+    from revmentor.core.sharding import shard_of
+
+    name = "validated" if step == "validate" else "stats"
+    return f"results/shards/{shard_of(site_id, shards)}/{name}.json"
 
 
 @pytest.fixture

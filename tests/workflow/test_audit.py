@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from revmentor.cli import main
+from revmentor.core.sharding import shard_of
 from tests.workflow.conftest import Workspace, shard_jobs
 
 pytestmark = pytest.mark.slow
@@ -181,6 +182,25 @@ def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
         )
     finally:
         finished.env["PYTHONPATH"] = saved
+
+
+def test_a_per_site_file_deleted_by_hand_reruns_only_its_shards_statistics(finished):
+    """Snakemake tracks a shard by its manifest, not each site's files: the workflow drops a
+    manifest that names a file no longer there, so the shard's job writes it again."""
+    shard = shard_of("pilot", 64)
+    likert = finished.root / "results/sites/pilot/likert.csv"
+    manifest = finished.root / f"results/shards/{shard}/stats.json"
+    saved = {path: (path.read_bytes(), path.stat()) for path in (likert, manifest)}
+    likert.unlink()
+    try:
+        planned = finished.planned_jobs()
+        assert {job for job in planned if job[1]} == {("stats_shard", shard)}
+        assert not manifest.exists()
+    finally:
+        for path, (data, status) in saved.items():
+            path.write_bytes(data)
+            os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert finished.planned_jobs() == set()
 
 
 def test_touching_every_input_reruns_nothing(finished):

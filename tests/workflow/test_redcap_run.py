@@ -12,7 +12,7 @@ from revmentor.core.config import load_config
 from revmentor.core.instrument import Instrument
 from revmentor.simulate.consortium import SimulatedSite, registry_text, write_consortium
 from revmentor.simulate.model import SiteDesign
-from tests.workflow.conftest import Workspace
+from tests.workflow.conftest import Workspace, shard_target
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def site_run(root, data_format: str, file_name: str) -> Workspace:
         [site], data_root / "leeds", data_root, instrument, config["seed"], redcap=config["redcap"]
     )
     (workspace.root / "config/sites.tsv").write_text(registry_text(rows), encoding="utf-8")
-    workspace.snakemake(*(f"results/sites/leeds/{table}.csv" for table in SITE_TABLES), check=True)
+    workspace.snakemake(shard_target("leeds"), check=True)
     return workspace
 
 

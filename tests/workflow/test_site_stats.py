@@ -11,7 +11,7 @@ import yaml
 from revmentor.core.instrument import Instrument
 from revmentor.simulate.consortium import registry_text, write_consortium
 from revmentor.simulate.example import EXAMPLE_SITES
-from tests.workflow.conftest import shard_jobs
+from tests.workflow.conftest import shard_jobs, shard_target
 
 pytestmark = pytest.mark.slow
 
@@ -32,22 +32,22 @@ def test_every_site_gets_summary_and_items_and_the_summary_site_flows_through(ex
 
 
 def test_a_site_can_make_its_own_summary_alone(workspace):
-    """The 'share aggregates only' route: one target. Every registered site is validated
-    (the invalid-site policy is checked on the whole overview first); only this site's
-    shard is summarised."""
+    """The 'share aggregates only' route: one target, the site's shard's manifest. Every
+    registered site is validated (the invalid-site policy is checked on the whole overview
+    first); only this site's shard is summarised."""
     validation = {
         job
         for site_id, *_ in workspace.registry_rows()
         for job in shard_jobs(site_id)
-        if job[0].startswith("validate_")
+        if job[0] == "validate_shard"
     }
-    assert workspace.planned_jobs("results/sites/pilot/summary.csv") == {
+    assert workspace.planned_jobs(shard_target("pilot")) == {
         *shard_jobs("pilot"),
         *validation,
         ("validation_overview", ""),
         ("policy_check", ""),
     }
-    workspace.snakemake("results/sites/pilot/summary.csv", check=True)
+    workspace.snakemake(shard_target("pilot"), check=True)
     assert (workspace.root / "results/sites/pilot/items.csv").exists()
     assert not (workspace.root / "results/sites/northgate").exists()
 

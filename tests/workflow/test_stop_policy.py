@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from tests.workflow.conftest import Workspace
+from revmentor.core.sharding import shard_of
+from tests.workflow.conftest import Workspace, shard_target
 
 pytestmark = pytest.mark.slow
 STOP_MESSAGE = (
@@ -94,6 +95,10 @@ def test_a_site_removed_from_the_registry_leaves_no_report_behind(example_run, t
         "results/sites/seaview/demographics.csv"
     ) in result.stderr
     assert not list((workspace.root / "results").rglob("seaview*"))
+    # seaview was its shard's only site: the shard's files (its manifests name seaview's
+    # files) go too.
+    assert "removed the outputs of 1 shard(s) that no longer hold any registered" in result.stderr
+    assert not (workspace.root / f"results/shards/{shard_of('seaview', 64)}").exists()
     assert list(overview_rows(workspace).index) == [row[0] for row in rows if row[0] != "seaview"]
     assert "seaview" not in (workspace.root / "results/validation/overview.md").read_text()
     assert "pilot" in (workspace.root / "results/validation/pilot.md").read_text()
@@ -114,7 +119,7 @@ def test_the_policy_check_records_what_the_analyses_go_on_with(workspace):
 def test_a_site_summarising_alone_is_still_stopped_by_its_invalid_data(workspace):
     """The 'share aggregates only' route never yields a summary of invalid data."""
     workspace.corrupt_cell("example/pilot.csv", 5, "strengths", "7")
-    result = workspace.snakemake("results/sites/pilot/summary.csv")
+    result = workspace.snakemake(shard_target("pilot"))
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "Site 'pilot' (data/example/pilot.csv) is invalid: 1 error(s)" in output

@@ -8,10 +8,13 @@ localrules:
 
 rule audit_manifest:
     input:
+        # With the per-site files the shards' manifests list.
         outputs=audited_outputs(),
         inputs=audited_inputs(),
-        # Each site's report holds the SHA-256 of the bytes that were analysed.
-        reports=expand("results/validation/{site}.json", site=SITE_IDS),
+        # Each site's report (listed by its shard's manifest) holds the SHA-256 of the
+        # bytes that were analysed.
+        validated=shard_manifests("validate"),
+        site_tables=shard_manifests("stats"),
     output:
         manifest="results/audit/manifest.json",
         # The manifest's own SHA-256, to publish; the report shows it (workflow.rst).

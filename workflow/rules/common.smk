@@ -3,6 +3,7 @@ import functools
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 from revmentor.audit.provenance import (
     code_fingerprint,
@@ -16,7 +17,8 @@ from revmentor.core.hashing import sha256_file
 from revmentor.core.config import read_yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
-from revmentor.core.sharding import group_by_shard
+from revmentor.core.shard_manifest import void_reason
+from revmentor.core.sharding import SHARD_NAME_PATTERN, group_by_shard
 from revmentor.core.tables import writable_folder_problem
 from revmentor.report.settings import TABLE_NAMES, settings_from
 from revmentor.report.figure_names import forest_stems, likert_stems, moderator_stems
@@ -122,45 +124,105 @@ AWAITING = [site.as_params() for site in REGISTRY.awaiting]
 
 wildcard_constraints:
     site=SITE_ID_PATTERN,
+    shard=SHARD_NAME_PATTERN,
 
 
 SHARD_SITES = group_by_shard(SITE_IDS, config["execution"]["shards"])
 SITE_TABLES = ("summary", "items", "likert", "demographics")
 
 
-def site_paths(pattern, members, only_format=None):
-    """``pattern`` for each site of a shard (only those sending ``only_format`` if given)."""
-    return [
-        pattern.format(site=site)
-        for site in members
-        if only_format is None or SITES[site].format == only_format
-    ]
-
-
-def shard_inputs(members):
+def shard_inputs(wildcards):
     """Every file the shard's sites sent: data, and a summary site's optional items."""
     files = []
-    for site in members:
+    for site in SHARD_SITES[wildcards.shard]:
         files += [SITES[site].path] + (
             [SITES[site].items_path] if SITES[site].items_path else []
         )
     return files
 
 
-def shard_content(members):
+def shard_content(wildcards):
     """SHA-256 of each site's files as this run found them. A file edited while a run reads
     it changes this param, so the next run redoes the site even if Snakemake's own
     checksum was taken after the edit."""
     hashes = {}
-    for site in members:
+    for site in SHARD_SITES[wildcards.shard]:
         hashes[site] = SITES[site].sha256
         if SITES[site].items_path:
             hashes[f"{site}:items"] = sha256_file(Path(SITES[site].items_path))
     return hashes
 
 
+def shard_sites(wildcards):
+    """The registry rows of the shard's sites, in registry order."""
+    return [SITES[site].as_params() for site in SHARD_SITES[wildcards.shard]]
+
+
 def shard_tables(shard):
     return [f"results/shards/{shard}/{table}.csv" for table in SITE_TABLES]
+
+
+# Each shard job lists the per-site files it wrote in a manifest of its own: Snakemake
+# tracks these few files per shard instead of every site's (docs/scaling.md).
+SHARD_MANIFESTS = {
+    "validate": "results/shards/{shard}/validated.json",
+    "stats": "results/shards/{shard}/stats.json",
+}
+
+
+def drop_void_shard_manifests():
+    """Remove a shard manifest naming a per-site file that is gone (deleted by hand):
+    Snakemake tracks the shard by its manifest, so the shard's job then runs again."""
+    for shard in SHARD_SITES:
+        for pattern in SHARD_MANIFESTS.values():
+            path = pattern.format(shard=shard)
+            reason = void_reason(path)
+            if reason:
+                logger.warning(
+                    f"{path}: {reason}; the shard's job runs again to write it"
+                )
+                Path(path).unlink()
+
+
+def shard_manifests(step):
+    """Every shard's manifest of ``step`` ('validate' or 'stats')."""
+    return expand(SHARD_MANIFESTS[step], shard=SHARD_SITES)
+
+
+drop_void_shard_manifests()
+
+
+# The files each shard job writes for one site, by kind: a clean items table only for a
+# site sending the summary format.
+VALIDATED_PATTERNS = {
+    "report": "results/validation/{site}.json",
+    "report_md": "results/validation/{site}.md",
+    "clean": "results/clean/{site}.csv",
+    "clean_items": "results/clean/{site}.items.csv",
+}
+STATS_PATTERNS = {table: f"results/sites/{{site}}/{table}.csv" for table in SITE_TABLES}
+
+
+def validated_files(site_id):
+    return {
+        kind: pattern.format(site=site_id)
+        for kind, pattern in VALIDATED_PATTERNS.items()
+        if kind != "clean_items" or SITES[site_id].format == "summary"
+    }
+
+
+def stats_files(site_id):
+    return {
+        table: pattern.format(site=site_id) for table, pattern in STATS_PATTERNS.items()
+    }
+
+
+def shard_site_files(step):
+    """A params function: each site of the shard with the files ``step`` writes for it."""
+    files_of = {"validate": validated_files, "stats": stats_files}[step]
+    return lambda wildcards: {
+        site: files_of(site) for site in SHARD_SITES[wildcards.shard]
+    }
 
 
 def consortium_tables(table):
@@ -359,32 +421,19 @@ def page_config():
 # Every file the shard jobs write for one site, as patterns: the validation overview
 # removes those of a site no longer in the registry.
 SITE_OUTPUT_PATTERNS = [
-    "results/validation/{site}.json",
-    "results/validation/{site}.md",
-    "results/clean/{site}.csv",
-    "results/clean/{site}.items.csv",
-    *(f"results/sites/{{site}}/{table}.csv" for table in SITE_TABLES),
+    *VALIDATED_PATTERNS.values(),
+    *STATS_PATTERNS.values(),
     "results/sites/{site}/report.html",
 ]
 
 
-def site_outputs(site_id):
-    """Every file the shard jobs write for one site."""
-    files = [
-        f"results/validation/{site_id}.json",
-        f"results/validation/{site_id}.md",
-        f"results/clean/{site_id}.csv",
-    ]
-    if SITES[site_id].format == "summary":
-        files.append(f"results/clean/{site_id}.items.csv")
-    return files + [f"results/sites/{site_id}/{table}.csv" for table in SITE_TABLES]
-
-
 def shard_outputs(shard):
+    """Every file of one shard that Snakemake tracks; its manifests list the sites' files."""
     return [
         f"results/shards/{shard}/validation.tsv",
         f"results/clean/shards/{shard}.changes.csv",
         *shard_tables(shard),
+        *(pattern.format(shard=shard) for pattern in SHARD_MANIFESTS.values()),
         f"results/logs/validate/{shard}.log",
         f"results/logs/stats/{shard}.log",
     ]
@@ -437,8 +486,8 @@ CONSORTIUM_OUTPUTS = [
 
 
 def audited_outputs():
-    files = [path for site_id in SITE_IDS for path in site_outputs(site_id)]
-    files += [path for shard in SHARD_SITES for path in shard_outputs(shard)]
+    """The files the audit manifest lists beside those the shard manifests list."""
+    files = [path for shard in SHARD_SITES for path in shard_outputs(shard)]
     files += CONSORTIUM_OUTPUTS
     files += [str(path) for path in report_table_files()]
     files += [str(path) for path in report_figure_files("forest")]
@@ -478,9 +527,9 @@ def workflow_version():
 
 def all_outputs():
     return [
-        *expand("results/validation/{site}.json", site=SITE_IDS),
+        *shard_manifests("validate"),
         "results/validation/overview.tsv",
-        *expand("results/sites/{site}/{table}.csv", site=SITE_IDS, table=SITE_TABLES),
+        *shard_manifests("stats"),
         "results/pooled/meta_analysis.csv",
         "results/pooled/items.csv",
         "results/pooled/ipd_model.csv",

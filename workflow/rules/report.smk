@@ -103,7 +103,8 @@ rule report_likert:
 # every exclusion and its reason (the flow diagram and its counts).
 rule report_flow:
     input:
-        reports=expand("results/validation/{site}.json", site=SITE_IDS),
+        # Every site's validation report, through the shards' manifests.
+        validated=shard_manifests("validate"),
         meta="results/pooled/meta_analysis.csv",
         summaries=consortium_tables("summary"),
     output:
@@ -157,7 +158,8 @@ rule report_page:
         demographics=consortium_tables("demographics"),
         likert=consortium_tables("likert"),
         figures=page_figures(),
-        validation=expand("results/validation/{site}.json", site=SITE_IDS),
+        # Every site's validation report, through the shards' manifests.
+        validated=shard_manifests("validate"),
         config_used="results/report/config_used.yaml",
         # The footer names the audit manifest the page was written from.
         manifest="results/audit/manifest.json",

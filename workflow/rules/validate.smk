@@ -16,37 +16,33 @@ READ_LIMITS = {
 }
 
 
-for shard, members in SHARD_SITES.items():
-
-    rule:
-        name:
-            f"validate_{shard}"
-        input:
-            data=shard_inputs(members),
-        output:
-            reports=site_paths("results/validation/{site}.json", members),
-            reports_md=site_paths("results/validation/{site}.md", members),
-            cleans=site_paths("results/clean/{site}.csv", members),
-            item_tables=site_paths("results/clean/{site}.items.csv", members, "summary"),
-            overview=f"results/shards/{shard}/validation.tsv",
-        log:
-            f"results/logs/validate/{shard}.log",
-        threads: 1
-        resources:
-            # One site at a time: the largest file the read limits let through (100,000
-            # rows x 200 columns, 44 MB of CSV) peaks at 710 MB (docs/scaling.md).
-            mem_mb=2000,
-            runtime=30,
-        params:
-            provenance=provenance("validate_shard.py"),
-            sites=[SITES[site].as_params() for site in members],
-            content=shard_content(members),
-            instrument=config["instrument"],
-            limits=READ_LIMITS,
-            redcap=config["redcap"],
-            disclosure=config["disclosure"],
-        script:
-            "../scripts/validate_shard.py"
+# One job per shard: Snakemake tracks the shard's overview and manifest, which lists every
+# site's report and clean table with its SHA-256 (written last, so a killed job leaves none).
+rule validate_shard:
+    input:
+        data=shard_inputs,
+    output:
+        overview="results/shards/{shard}/validation.tsv",
+        manifest=SHARD_MANIFESTS["validate"],
+    log:
+        "results/logs/validate/{shard}.log",
+    threads: 1
+    resources:
+        # One site at a time: the largest file the read limits let through (100,000
+        # rows x 200 columns, 44 MB of CSV) peaks at 710 MB (docs/scaling.md).
+        mem_mb=2000,
+        runtime=30,
+    params:
+        provenance=provenance("validate_shard.py"),
+        sites=shard_sites,
+        content=shard_content,
+        files=shard_site_files("validate"),
+        instrument=config["instrument"],
+        limits=READ_LIMITS,
+        redcap=config["redcap"],
+        disclosure=config["disclosure"],
+    script:
+        "../scripts/validate_shard.py"
 
 
 rule validation_overview:
@@ -67,6 +63,10 @@ rule validation_overview:
         # Functions, so that Snakemake does not read their braces as wildcards.
         site_outputs=lambda wildcards: SITE_OUTPUT_PATTERNS,
         site_id_pattern=lambda wildcards: SITE_ID_PATTERN,
+        # A shard left without a site (its last site removed) leaves its files behind.
+        shards=list(SHARD_SITES),
+        shard_outputs=lambda wildcards: shard_outputs("{shard}"),
+        shard_name_pattern=lambda wildcards: SHARD_NAME_PATTERN,
         registry=config["sites"],
     script:
         "../scripts/validation_overview.py"
@@ -78,7 +78,8 @@ rule validation_overview:
 rule policy_check:
     input:
         overview="results/validation/overview.tsv",
-        reports=expand("results/validation/{site}.json", site=SITE_IDS),
+        # Every site's report, through the shards' manifests.
+        validated=shard_manifests("validate"),
     output:
         "results/validation/policy_check.txt",
     log:

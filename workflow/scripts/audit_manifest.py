@@ -13,12 +13,17 @@ from revmentor.audit.manifest import (
 )
 from revmentor.core.hashing import sha256_text
 from revmentor.core.logs import step_logging
+from revmentor.core.shard_manifest import listed_files, site_files
 from revmentor.core.tables import write_text
 
 with step_logging(snakemake.log[0], "audit_manifest") as log:
-    outputs = list(snakemake.input.outputs)
+    given = snakemake.input
+    tracked = list(given.outputs)
+    # Snakemake tracks each shard by its manifests; they list every per-site file.
+    outputs = tracked + listed_files([*given.validated, *given.site_tables])
     reports = [
-        json.loads(Path(path).read_text(encoding="utf-8")) for path in snakemake.input.reports
+        json.loads(Path(path).read_text(encoding="utf-8"))
+        for path in site_files(given.validated, "report").values()
     ]
     inputs = analysed_inputs(snakemake.input.inputs, snakemake.params.inputs_sha256, reports)
     manifest = build_manifest(
@@ -35,7 +40,8 @@ with step_logging(snakemake.log[0], "audit_manifest") as log:
     write_text(
         snakemake.output.sha256, sha256_line(manifest_sha256, Path(snakemake.output.manifest).name)
     )
-    record = run_record(Path(".snakemake/metadata"), outputs, manifest_sha256)
+    # Snakemake keeps a record of the files it tracks only.
+    record = run_record(Path(".snakemake/metadata"), tracked, manifest_sha256)
     write_text(snakemake.output.run, json.dumps(record, indent=2) + "\n")
     for changed in changed_inputs(manifest):
         log.warning(

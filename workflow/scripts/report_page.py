@@ -6,6 +6,7 @@ from pathlib import Path
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.moderators import moderators_from_config
+from revmentor.core.shard_manifest import site_files
 from revmentor.core.tables import write_text
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
@@ -17,13 +18,16 @@ with step_logging(snakemake.log[0], "report_page") as log:
     frames = read_report_frames(dict(given.items()))
     figures = {Path(path).stem: Path(path) for path in given.figures if path.endswith(".svg")}
     manifest_text = Path(given.manifest).read_text(encoding="utf-8")
+    reports = site_files(given.validated, "report")
     inputs = PageInputs(
         settings=settings_from(snakemake.params.settings),
         instrument=Instrument.from_config(snakemake.params.config["instrument"]),
         moderators=moderators_from_config(snakemake.params.config["moderators"]),
         config=snakemake.params.config,
         figures=figures,
-        validation=read_validation_reports(given.validation),
+        validation=read_validation_reports(
+            reports[site] for site in snakemake.params.site_ids if site in reports
+        ),
         config_used=Path(given.config_used).read_text(encoding="utf-8"),
         manifest=json.loads(manifest_text),
         manifest_sha256=Path(given.manifest_sha256).read_text(encoding="utf-8").split()[0],

@@ -1,8 +1,10 @@
-"""Validate every site of a shard: each site's report (JSON, Markdown) and clean table."""
+"""Validate every site of a shard: each site's report (JSON, Markdown) and clean table, then
+the shard's overview and, last, its manifest of those files."""
 
 from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
+from revmentor.core.shard_manifest import write_shard_manifest
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.core.tables import table_csv, write_csv, write_text
 from revmentor.validation.clean import clean_csv
@@ -17,9 +19,10 @@ with step_logging(snakemake.log[0], "validate") as log:
     # policy.
     disclosure = DisclosurePolicy.from_config(snakemake.params.disclosure)
     output = snakemake.output
-    item_tables = iter(output.item_tables)
+    files = snakemake.params.files
     reports = []
-    for index, site in enumerate(snakemake.params.sites):
+    for site in snakemake.params.sites:
+        written = files[site["site_id"]]
         # validate() turns any failure into the site's own report, so one broken file
         # never stops the shard's other sites.
         checked = validate(site, instrument, limits, snakemake.params.redcap, disclosure)
@@ -30,19 +33,23 @@ with step_logging(snakemake.log[0], "validate") as log:
                 checked.fault,
             )
         reports.append(checked.report)
-        write_text(output.reports[index], checked.report.to_json())
-        write_text(output.reports_md[index], checked.report.to_markdown())
+        write_text(written["report"], checked.report.to_json())
+        write_text(written["report_md"], checked.report.to_markdown())
         if site["format"] == "summary":
             write_text(
-                output.cleans[index], table_csv(checked.summary, SUMMARY_COLUMNS, for_people=False)
+                written["clean"], table_csv(checked.summary, SUMMARY_COLUMNS, for_people=False)
             )
-            write_text(next(item_tables), table_csv(checked.items, ITEMS_COLUMNS, for_people=False))
+            write_text(
+                written["clean_items"], table_csv(checked.items, ITEMS_COLUMNS, for_people=False)
+            )
         else:
-            write_text(output.cleans[index], clean_csv(checked.clean, instrument))
+            write_text(written["clean"], clean_csv(checked.clean, instrument))
         log.info(
             "site %s: %s, %d error(s)",
             site["site_id"],
             checked.report.status,
             len(checked.report.errors),
         )
-    write_csv(output.overview, overview(reports, list(output.reports_md)), for_people=False)
+    markdown = [files[site["site_id"]]["report_md"] for site in snakemake.params.sites]
+    write_csv(output.overview, overview(reports, markdown), for_people=False)
+    write_shard_manifest(output.manifest, snakemake.wildcards.shard, files)

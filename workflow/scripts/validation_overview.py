@@ -15,7 +15,12 @@ from revmentor.validation.policy import (
     read_overview,
     with_awaiting,
 )
-from revmentor.validation.stale import remove_stale_site_files, stale_message, stale_site_files
+from revmentor.validation.stale import (
+    remove_stale_site_files,
+    stale_message,
+    stale_shard_message,
+    stale_site_files,
+)
 
 with step_logging(snakemake.log[0], "validation_overview") as log:
     shards = pd.concat([read_overview(path) for path in snakemake.input.shards])
@@ -36,5 +41,16 @@ with step_logging(snakemake.log[0], "validation_overview") as log:
             "%s",
             stale_message(stale, snakemake.params.registry, {s["site_id"] for s in awaiting}),
         )
+    stale_shards = stale_site_files(
+        Path("."),
+        snakemake.params.shard_outputs,
+        set(snakemake.params.shards),
+        set(snakemake.output),
+        snakemake.params.shard_name_pattern,
+        placeholder="{shard}",
+    )
+    if stale_shards:
+        remove_stale_site_files(Path("."), stale_shards)
+        log.warning("%s", stale_shard_message(stale_shards))
     write_csv(snakemake.output.tsv, table, for_people=True)
     write_text(snakemake.output.md, overview_markdown(table, snakemake.params.policy))

@@ -23,20 +23,11 @@ from typing import Any
 
 from revmentor import __version__
 from revmentor.audit.provenance import distribution_versions, git_state
-from revmentor.core.hashing import sha256_file, sha256_text
+from revmentor.core.hashing import file_record, sha256_file, sha256_text
 
 #: 2: each input's ``sha256`` is that of the bytes the run analysed, not a re-hash at the end.
 MANIFEST_FORMAT = 2
 READABLE_FORMATS = (1, 2)
-
-
-def file_record(path: str | Path) -> dict[str, Any]:
-    target = Path(path)
-    return {
-        "path": Path(path).as_posix(),
-        "sha256": sha256_file(target),
-        "bytes": target.stat().st_size,
-    }
 
 
 def input_record(path: str | Path, analysed_sha256: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 CHUNK = 1 << 20
 
@@ -18,3 +19,13 @@ def sha256_file(path: Path) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_record(path: str | Path) -> dict[str, Any]:
+    """A file as the audit trail lists it: its path, SHA-256 and size."""
+    target = Path(path)
+    return {
+        "path": target.as_posix(),
+        "sha256": sha256_file(target),
+        "bytes": target.stat().st_size,
+    }

@@ -9,6 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+#: What :func:`shard_of` names a shard: three digits, more above 1,000 shards (no braces:
+#: Snakemake's wildcard constraints take none).
+SHARD_NAME_PATTERN = r"shard[0-9][0-9][0-9]+"
+
 
 def shard_of(site_id: str, shards: int) -> str:
     index = int(hashlib.sha256(site_id.encode("utf-8")).hexdigest()[:12], 16) % shards

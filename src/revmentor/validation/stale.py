@@ -1,5 +1,6 @@
-"""Outputs left by sites that are no longer in the registry. Left in place, an earlier
-run's report (or a withdrawn site's participant-level clean table) would look current."""
+"""Outputs left by sites that are no longer in the registry, and by shards left without a
+site. Left in place, an earlier run's report (or a withdrawn site's participant-level clean
+table, or a shard's manifest naming them) would look current."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 SITE_PLACEHOLDER = "{site}"
 
 
-def pattern_regex(pattern: str, site_id_pattern: str) -> re.Pattern[str]:
-    before, after = pattern.split(SITE_PLACEHOLDER)
+def pattern_regex(
+    pattern: str, site_id_pattern: str, placeholder: str = SITE_PLACEHOLDER
+) -> re.Pattern[str]:
+    before, after = pattern.split(placeholder)
     return re.compile(re.escape(before) + f"({site_id_pattern})" + re.escape(after))
 
 
@@ -21,14 +24,16 @@ def stale_site_files(
     current_sites: Collection[str],
     keep: Collection[str],
     site_id_pattern: str,
+    placeholder: str = SITE_PLACEHOLDER,
 ) -> dict[str, list[str]]:
     """Files under ``root`` that match a per-site output ``pattern`` (such as
     ``results/validation/{site}.json``) for a site id not in ``current_sites``, by site.
-    ``keep`` names workflow files that happen to match a pattern (the overview)."""
+    ``keep`` names workflow files that happen to match a pattern (the overview). With
+    ``placeholder`` '{shard}', the same for a shard's outputs and the current shards."""
     stale: dict[str, list[str]] = {}
     for pattern in patterns:
-        matcher = pattern_regex(pattern, site_id_pattern)
-        for path in sorted(root.glob(pattern.replace(SITE_PLACEHOLDER, "*"))):
+        matcher = pattern_regex(pattern, site_id_pattern, placeholder)
+        for path in sorted(root.glob(pattern.replace(placeholder, "*"))):
             name = path.relative_to(root).as_posix()
             match = matcher.fullmatch(name)
             if (
@@ -42,7 +47,8 @@ def stale_site_files(
 
 
 def remove_stale_site_files(root: Path, stale: dict[str, list[str]]) -> None:
-    """Delete the files, then any folder of a site's own left empty (``results/sites/<id>/``)."""
+    """Delete the files, then any folder of a site's (or shard's) own left empty
+    (``results/sites/<id>/``, ``results/shards/<shard>/``)."""
     folders = set()
     for site_id, names in stale.items():
         for name in names:
@@ -77,3 +83,14 @@ def stale_message(
         )
         lines += [f"  {site_id}: {', '.join(names)}" for site_id, names in waiting.items()]
     return "\n".join(lines)
+
+
+def stale_shard_message(stale: dict[str, list[str]]) -> str:
+    """What was removed of the shards that no longer hold any site."""
+    lines = [
+        f"removed the outputs of {len(stale)} shard(s) that no longer hold any registered "
+        "site with data, so that no earlier shard manifest or table is taken for a current one:"
+    ]
+    return "\n".join(
+        [*lines, *(f"  {shard}: {', '.join(names)}" for shard, names in stale.items())]
+    )
