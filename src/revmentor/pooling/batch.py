@@ -203,17 +203,30 @@ def paule_mandel(y: np.ndarray, v: np.ndarray, masks: np.ndarray) -> np.ndarray:
     derivative drops out), so Newton steps from the left of the root rise monotonically to
     it without overshooting: a handful of steps where bisection needs fifty."""
     k = masks.sum(axis=1)
+
+    def q_and_slope(rows: np.ndarray, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w, _, mu = _weighted(y, v, masks[rows], tau2)
+        squared = (y[None, :] - mu[:, None]) ** 2
+        return (w * squared).sum(axis=1), (w**2 * squared).sum(axis=1)
+
+    return _paule_mandel_steps(k, q_values(y, v, masks, np.zeros(len(masks))), q_and_slope)
+
+
+def _paule_mandel_steps(
+    k: np.ndarray,
+    q0: np.ndarray,
+    q_and_slope: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Newton steps on Q(τ²) = k − 1 from τ² = 0 (Q at 0 given), a row stopping when its
+    step is negligible; ``q_and_slope(rows, tau2)`` gives Q and −dQ/dτ² of those rows."""
     target = k - 1.0
-    tau2 = np.zeros(len(masks))
-    active = (k > 1) & (q_values(y, v, masks, tau2) > target)
+    tau2 = np.zeros(len(k))
+    active = (k > 1) & (q0 > target)
     for _ in range(NEWTON_STEPS):
         if not active.any():
             break
         rows = np.flatnonzero(active)
-        w, _, mu = _weighted(y, v, masks[rows], tau2[rows])
-        squared = (y[None, :] - mu[:, None]) ** 2
-        q = (w * squared).sum(axis=1)
-        slope = (w**2 * squared).sum(axis=1)
+        q, slope = q_and_slope(rows, tau2[rows])
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(slope > 0, (q - target[rows]) / slope, 0.0)
         step = np.maximum(step, 0.0)
@@ -400,22 +413,13 @@ def _moment_reml(sums: SubsetSums, k: np.ndarray, start: float):
 
 def _moment_paule_mandel(sums: SubsetSums, k: np.ndarray, q0: np.ndarray) -> np.ndarray:
     """:func:`paule_mandel` (same Newton steps and stopping) from moments."""
-    target = k - 1.0
-    tau2 = np.zeros(len(k))
-    active = (k > 1) & (q0 > target)
-    for _ in range(NEWTON_STEPS):
-        if not active.any():
-            break
-        rows = np.flatnonzero(active)
-        m = sums.at(tau2[rows], rows, ((1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)))
+
+    def q_and_slope(rows: np.ndarray, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = sums.at(tau2, rows, ((1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)))
         mu, q = _centred(m)
-        slope = m[2, 2] - 2 * mu * m[2, 1] + mu**2 * m[2, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(slope > 0, (q - target[rows]) / slope, 0.0)
-        step = np.maximum(step, 0.0)
-        tau2[rows] += step
-        active[rows] = step > 1e-15 * np.maximum(1.0, tau2[rows])
-    return tau2
+        return q, m[2, 2] - 2 * mu * m[2, 1] + mu**2 * m[2, 0]
+
+    return _paule_mandel_steps(k, q0, q_and_slope)
 
 
 def leave_one_out_sums(
