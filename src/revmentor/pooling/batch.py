@@ -161,11 +161,22 @@ def restricted_ml(y: np.ndarray, v: np.ndarray, masks: np.ndarray, start: float 
     found here by Newton steps (Fisher where Newton would leave [0, ∞) or is undefined),
     started from the REML τ² of all sites (``start``), which subsets of the same sites are
     close to."""
-    k = masks.sum(axis=1)
     if start is None:
         start = full_reml_start(y, v)
+    return _reml_iterations(
+        masks.sum(axis=1), start, lambda rows, tau2: _reml_steps(y, v, masks[rows], tau2)
+    )
+
+
+def _reml_iterations(
+    k: np.ndarray,
+    start: float,
+    steps: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+):
+    """REML τ² per row from ``start``: ``steps(rows, tau2)`` gives the Fisher and Newton
+    steps of those rows; a row stops when its step is below REML_THRESHOLD."""
     tau2 = np.where(k > 1, start, 0.0)
-    fisher_at_zero, _ = _reml_steps(y, v, masks, np.zeros(len(masks)))
+    fisher_at_zero, _ = steps(np.arange(len(k)), np.zeros(len(k)))
     # A score that is not positive at τ² = 0 puts the optimum on the boundary, where
     # meta.py's step halving also ends (at exactly 0).
     boundary = (k > 1) & ~(fisher_at_zero > 0)
@@ -174,9 +185,9 @@ def restricted_ml(y: np.ndarray, v: np.ndarray, masks: np.ndarray, start: float 
     for _ in range(REML_MAX_ITERATIONS):
         if converged.all():
             break
-        rows = ~converged
+        rows = np.flatnonzero(~converged)
         current = tau2[rows]
-        fisher, newton = _reml_steps(y, v, masks[rows], current)
+        fisher, newton = steps(rows, current)
         step = _bounded_step(current, fisher, newton)
         tau2[rows] = current + step
         converged[rows] = np.abs(step) < REML_THRESHOLD
@@ -393,22 +404,7 @@ def _moment_reml_steps(sums: SubsetSums, tau2: np.ndarray, rows: np.ndarray):
 
 def _moment_reml(sums: SubsetSums, k: np.ndarray, start: float):
     """:func:`restricted_ml` (same start, boundary rule, steps and stopping) from moments."""
-    rows = np.arange(len(k))
-    tau2 = np.where(k > 1, start, 0.0)
-    fisher_at_zero, _ = _moment_reml_steps(sums, np.zeros(len(k)), rows)
-    boundary = (k > 1) & ~(fisher_at_zero > 0)
-    tau2[boundary] = 0.0
-    converged = ~((k > 1) & ~boundary)
-    for _ in range(REML_MAX_ITERATIONS):
-        if converged.all():
-            break
-        active = np.flatnonzero(~converged)
-        current = tau2[active]
-        fisher, newton = _moment_reml_steps(sums, current, active)
-        step = _bounded_step(current, fisher, newton)
-        tau2[active] = current + step
-        converged[active] = np.abs(step) < REML_THRESHOLD
-    return np.maximum(tau2, 0.0), converged
+    return _reml_iterations(k, start, lambda rows, tau2: _moment_reml_steps(sums, tau2, rows))
 
 
 def _moment_paule_mandel(sums: SubsetSums, k: np.ndarray, q0: np.ndarray) -> np.ndarray:
