@@ -29,8 +29,12 @@ run: $(STAMP)
 unlock: $(STAMP)
 	revmentor unlock
 
+# On every core (pytest-xdist; a module's tests stay on one worker, so its shared run is
+# made once; modules in the order tests/conftest.py gives, end-to-end runs first), then,
+# alone, the tests whose timing another test's load would disturb.
 test: $(STAMP)
-	python -m pytest
+	python -m pytest -n auto --dist loadscope --no-loadscope-reorder -m "not serial"
+	python -m pytest -m serial
 
 lint: $(STAMP)
 	ruff check src tests workflow/scripts bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,19 @@ from revmentor.core.config import load_config
 from revmentor.core.instrument import Instrument
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (make test: --dist loadscope --no-loadscope-reorder hands out whole
+    modules in collection order) the modules with end-to-end runs come first, so that the
+    workers share them and the many quick modules fill the end: a module whose runs came
+    last would leave the other worker idle. Those that make their own runs lead, so that
+    while one worker makes the shared example run the other has work of its own."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    on_example = {item.path for item in items if "example_run" in item.fixturenames}
+    items.sort(key=lambda item: (item.path not in slow, item.path in on_example))
 
 
 @pytest.fixture(scope="session")

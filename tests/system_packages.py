@@ -28,8 +28,15 @@ def debian_package_installed(package: str) -> bool:
 
 def _apt_get(*arguments: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    # make test runs on every core (pytest-xdist): the browser and SLURM tests may install
+    # at the same time, and the second apt-get waits for dpkg's lock instead of failing.
+    waits = ("-o", "DPkg::Lock::Timeout=600")
     return subprocess.run(
-        ("apt-get", *arguments), capture_output=True, text=True, env=environment, timeout=900
+        ("apt-get", *waits, *arguments),
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=900,
     )
 
 

@@ -45,9 +45,9 @@ from revmentor.core.instrument import TOTAL, Instrument
 from revmentor.simulate.consortium import responses_text
 from revmentor.simulate.model import SiteDesign, simulate_site
 from revmentor.site_export import export_summary
-from revmentor.stats.paired import hodges_lehmann
+from revmentor.stats.paired import HodgesLehmann, hodges_lehmann
 from revmentor.stats.site_summary import quantiles
-from revmentor.stats.wilcoxon import signed_rank_spss
+from revmentor.stats.wilcoxon import SignedRank, signed_rank_spss
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = DisclosurePolicy()
@@ -76,17 +76,35 @@ def sums(n: int, mean: float, sd: float) -> tuple[int, int]:
 
 
 def candidates(n: int, mean: float, sd: float, low: int, high: int) -> list[tuple[int, ...]]:
-    key = sums(n, mean, sd)
+    return fits_of_sums(n, *sums(n, mean, sd), low, high)
+
+
+@cache
+def fits_of_sums(n: int, total: int, squares: int, low: int, high: int) -> list[tuple[int, ...]]:
+    """Every multiset with these sums. Each row's mean and SD are searched twice (alone,
+    then with the rest of the row) and rows repeat across sites: the search, most of this
+    test's time, runs once per distinct question."""
     if high - low <= 8:
-        return brute_force(n, low, high).get(key, [])
+        return brute_force(n, low, high).get((total, squares), [])
     return [
         tuple(sorted(Counter(fit).elements()))
-        for fit in fitting_multisets(n, *key, low, high, limit=None)
+        for fit in fitting_multisets(n, total, squares, low, high, limit=None)
     ]
 
 
 def close(a: float, b: object) -> bool:
     return b is None or pd.isna(b) or math.isclose(a, float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+# The same candidate differences come back for many rows: each is tested once.
+@cache
+def signed_rank(values: tuple[int, ...]) -> SignedRank:
+    return signed_rank_spss(np.array(values, dtype=float))
+
+
+@cache
+def hodges_lehmann_of(values: tuple[int, ...]) -> HodgesLehmann | None:
+    return hodges_lehmann(np.array(values, dtype=float))
 
 
 def agrees_as_differences(values: tuple[int, ...], row: pd.Series) -> bool:
@@ -99,7 +117,7 @@ def agrees_as_differences(values: tuple[int, ...], row: pd.Series) -> bool:
         negative = sum(v < 0 for v in values)
         if positive != row["n_positive"] or negative != row["n_negative"]:
             return False
-        test = signed_rank_spss(np.array(values, dtype=float))
+        test = signed_rank(values)
         sign_checks = [
             (test.w_plus, "w_plus"),
             (test.variance if test.n_nonzero else None, "wilcoxon_var"),
@@ -108,7 +126,7 @@ def agrees_as_differences(values: tuple[int, ...], row: pd.Series) -> bool:
         return False
     if pd.isna(row["hl_estimate"]):
         return True
-    hl = hodges_lehmann(np.array(values, dtype=float))
+    hl = hodges_lehmann_of(values)
     return all(
         close(value, row[column])
         for value, column in (
@@ -119,8 +137,15 @@ def agrees_as_differences(values: tuple[int, ...], row: pd.Series) -> bool:
     )
 
 
+@cache
+def score_quantiles(values: tuple[int, ...]) -> tuple[float | None, float | None, float | None]:
+    """The package's median and quartiles of a candidate: the same candidates come back for
+    many rows (every domain's scores fit the same few multisets)."""
+    return quantiles(np.array(values, dtype=float))
+
+
 def agrees_as_scores(values: tuple[int, ...], row: pd.Series, when: str) -> bool:
-    median, q1, q3 = quantiles(np.array(values, dtype=float))
+    median, q1, q3 = score_quantiles(values)
     return all(
         close(value, row[f"{name}_{when}"])
         for value, name in ((median, "median"), (q1, "q1"), (q3, "q3"))

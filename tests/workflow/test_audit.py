@@ -239,22 +239,8 @@ def test_a_killed_run_resumes_to_identical_outputs(finished, tmp_path):
     assert killed.digests() == finished.digests()
 
 
-def test_a_second_run_at_once_is_refused_and_data_changed_meanwhile_is_caught(tmp_path):
-    busy = Workspace(tmp_path / "busy")
-    first = busy.start()
-    wait_for(lambda: any((busy.root / ".snakemake/locks").glob("*")))
-    second = busy.snakemake()
-    assert second.returncode != 0
-    assert "Directory cannot be locked" in second.stdout + second.stderr
-    wait_for(lambda: (busy.root / "results/validation/pilot.json").exists())
-    edit(busy.root / "data/example/pilot.csv", "mentor,pre,4,", "mentor,pre,5,")
-    output, _ = first.communicate(timeout=300)
-    assert first.returncode == 0, output
-    planned = busy.planned_jobs()
-    pilot = shard_jobs("pilot")
-    assert pilot <= planned
-    others = {job for site in RESPONSES_SITES[1:] for job in shard_jobs(site)} - pilot
-    assert not planned & others
+# A second run at once is refused, and data changed meanwhile is caught: one live run checks
+# both, in test_audit_integrity.py (test_a_run_refuses_a_second_and_records_data_edited_...).
 
 
 def test_an_unwritable_results_folder_is_a_clear_error(tmp_path):

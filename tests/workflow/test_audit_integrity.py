@@ -10,7 +10,8 @@ import time
 import pytest
 
 from revmentor.cli import main
-from tests.workflow.conftest import Workspace
+from tests.workflow.conftest import Workspace, shard_jobs
+from tests.workflow.test_audit import RESPONSES_SITES
 
 pytestmark = pytest.mark.slow
 MANIFEST = "results/audit/manifest.json"
@@ -78,16 +79,34 @@ def test_the_report_shows_the_manifests_hash_and_is_not_taken_for_an_added_file(
         report.unlink(missing_ok=True)
 
 
-def test_data_edited_during_a_run_is_recorded_as_analysed_and_caught(tmp_path, capsys):
+def wait_for(condition, run, what: str) -> None:
+    deadline = time.time() + 300
+    while not condition():
+        assert time.time() < deadline and run.poll() is None, what
+        time.sleep(0.2)
+
+
+def test_a_run_refuses_a_second_and_records_data_edited_during_it_as_analysed_and_caught(
+    tmp_path, capsys
+):
+    """One live run for both (each was a full run of its own): a second run started
+    meanwhile is refused; data edited after it was read is recorded as analysed, named,
+    caught by verify, and only its shard is planned again."""
     busy = Workspace(tmp_path / "busy")
     data = busy.root / "data/example/pilot.csv"
     analysed = hashlib.sha256(data.read_bytes()).hexdigest()
     run = busy.start()
-    deadline = time.time() + 300
-    while not (busy.root / "results/validation/pilot.json").exists():
-        assert time.time() < deadline and run.poll() is None, "pilot was never validated"
-        time.sleep(0.2)
+    wait_for(lambda: any((busy.root / ".snakemake/locks").glob("*")), run, "never locked")
+    second = busy.snakemake()
+    assert second.returncode != 0
+    assert "Directory cannot be locked" in second.stdout + second.stderr
+    wait_for(
+        lambda: (busy.root / "results/validation/pilot.json").exists(),
+        run,
+        "pilot was never validated",
+    )
     text = data.read_text()
+    assert "mentor,pre,4," in text
     data.write_text(text.replace("mentor,pre,4,", "mentor,pre,5,", 1))
     edited = hashlib.sha256(data.read_bytes()).hexdigest()
     assert edited != analysed
@@ -111,3 +130,8 @@ def test_data_edited_during_a_run_is_recorded_as_analysed_and_caught(tmp_path, c
     code, report = verify(busy, capsys)
     assert code == 1
     assert report.splitlines()[0] == "changed since analysed: data/example/pilot.csv"
+    planned = busy.planned_jobs()
+    pilot = shard_jobs("pilot")
+    assert pilot <= planned
+    others = {job for site in RESPONSES_SITES[1:] for job in shard_jobs(site)} - pilot
+    assert not planned & others

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from revmentor.cli import main
 from revmentor.simulate.model import SiteDesign, simulate_site
-from tests.workflow.conftest import Workspace, shard_jobs
+from tests.workflow.conftest import shard_jobs
 from tests.workflow.test_new_site import CONSORTIUM_STEPS
 
 pytestmark = pytest.mark.slow
@@ -26,11 +26,11 @@ def register_leeds(root) -> None:
 
 
 def test_a_site_awaiting_data_is_counted_and_joins_when_its_file_arrives(
-    tmp_path, instrument, capsys
+    example_run, tmp_path, instrument, capsys
 ):
-    # Its own copy of the package: the code the jobs ran stays the code the dry runs see.
-    workspace = Workspace(tmp_path / "work", own_package=True)
-    workspace.snakemake("all", check=True)
+    # A copy of the finished example run, with its own copy of the package: the code the
+    # jobs ran stays the code the dry runs see.
+    workspace = example_run.clone(tmp_path / "work")
     register_leeds(workspace.root)
 
     # No job of its own: only the consortium steps that list the registered sites.

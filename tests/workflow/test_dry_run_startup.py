@@ -82,6 +82,7 @@ def test_the_default_environment_has_no_slurm_executor_plugin():
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_dry_run_never_asks_slurm_and_starts_in_time(workspace, tmp_path):
     # Back to back, so that both see the same load. The reference's scontrol answers at once
     # (no controller set up), so it measures what starting Snakemake costs in any case.
