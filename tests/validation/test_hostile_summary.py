@@ -21,7 +21,7 @@ from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.problems import Problem
 from revmentor.core.tables import csv_text
 from revmentor.stats.site_summary import site_summary
-from revmentor.validation import site as site_module
+from revmentor.validation import summary as summary_module
 from revmentor.validation.site import validate, validate_summary_site
 from revmentor.validation.summary_plausible import largest_sd
 
@@ -426,7 +426,8 @@ def test_a_failure_no_check_foresaw_becomes_the_sites_report(tmp_path, instrumen
     def broken(raw, instrument, site_id, **_):
         raise TypeError("cannot safely cast non-equivalent float64 to int64")
 
-    monkeypatch.setattr(site_module, "validate_summary", broken)
+    # site.py imports the summary checks when a summary site comes (they need pandera)
+    monkeypatch.setattr(summary_module, "validate_summary", broken)
     path = tmp_path / "summary.csv"
     path.write_text(csv_text(pd.DataFrame([BASE]), for_people=False), encoding="utf-8")
     checked = validate({**SITE, "file": str(path)}, instrument)

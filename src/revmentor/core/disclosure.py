@@ -90,6 +90,10 @@ class DisclosurePolicy:
         )
 
 
+#: The policy a summary is checked against when the caller gives none: the config's defaults.
+DEFAULT_POLICY = DisclosurePolicy()
+
+
 def row_may_leave(n_pairs: int, policy: DisclosurePolicy) -> bool:
     """Whether a summary row from ``n_pairs`` pairs may be exported at all."""
     return n_pairs >= policy.min_pairs_summary

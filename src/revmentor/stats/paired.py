@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from revmentor.core.summary_format import HL_EXACT, HL_NORMAL
 from revmentor.stats.proportions import binomial_half_p
@@ -43,9 +43,11 @@ def sign_test_p(n_positive: int, n_negative: int) -> float | None:
     return binomial_half_p(int(n_positive), int(n))
 
 
+# scipy.stats.t's ppf and sf are these functions of scipy.special (the same floats); called
+# directly, they spare each row the distribution's checks and a job the import of scipy.stats.
 @lru_cache(maxsize=4096)
 def _t_quantile(probability: float, df: int) -> float:
-    return stats.t.ppf(probability, df)
+    return special.stdtrit(df, probability)
 
 
 def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
@@ -59,7 +61,7 @@ def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
     se = sd / math.sqrt(n)
     t = mean / se
     half = _t_quantile(0.5 + level / 2, n - 1) * se
-    p = float(2 * stats.t.sf(abs(t), n - 1))
+    p = float(2 * special.stdtr(n - 1, -abs(t)))
     return PairedT(t, n - 1, p, mean - half, mean + half)
 
 
@@ -184,7 +186,7 @@ def _lower_rank(n: int, level: float) -> tuple[int, str]:
         rank = int(np.searchsorted(cumulative, alpha / 2 - 1e-12))
         return max(rank, 1), HL_EXACT
     spread = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-    rank = math.floor(n * (n + 1) / 4 - stats.norm.ppf(1 - alpha / 2) * spread)
+    rank = math.floor(n * (n + 1) / 4 - special.ndtri(1 - alpha / 2) * spread)
     return max(rank, 1), HL_NORMAL
 
 

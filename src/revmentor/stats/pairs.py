@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,9 @@ class Pairs:
     def n(self) -> int:
         return len(self.pre)
 
-    @property
+    @cached_property
     def differences(self) -> np.ndarray:
+        """post - pre, computed once: every statistic of the row reads them."""
         return self.post - self.pre
 
     @property

@@ -32,16 +32,29 @@ from revmentor.core.tables import typed_frame
 from revmentor.stats import paired
 from revmentor.stats.multiplicity import benjamini_hochberg, holm
 from revmentor.stats.pairs import Pairs, site_pairs
-from revmentor.stats.wilcoxon import exact_conditional_p, nonzero_ranks, signed_rank_spss
+from revmentor.stats.wilcoxon import (
+    draws_needed,
+    exact_conditional_p,
+    nonzero_ranks,
+    signed_rank_spss,
+)
 
 QUANTILE_METHOD = "weibull"
 
 
+def quantile_rows(
+    rows: np.ndarray,
+) -> list[tuple[float, float, float]] | list[tuple[None, None, None]]:
+    """(median, Q1, Q3) of each row of a matrix, in one call: each row's are the floats
+    of its own ``np.quantile`` (the same order statistics, the same interpolation)."""
+    if rows.shape[1] == 0:
+        return [(None, None, None)] * len(rows)
+    q1, median, q3 = np.quantile(rows, [0.25, 0.5, 0.75], axis=1, method=QUANTILE_METHOD)
+    return [(float(m), float(a), float(b)) for m, a, b in zip(median, q1, q3, strict=True)]
+
+
 def quantiles(values: np.ndarray) -> tuple[float, float, float] | tuple[None, None, None]:
-    if len(values) == 0:
-        return None, None, None
-    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75], method=QUANTILE_METHOD)
-    return float(median), float(q1), float(q3)
+    return quantile_rows(np.asarray(values)[np.newaxis])[0]
 
 
 def _sd(values: np.ndarray) -> float | None:
@@ -53,8 +66,9 @@ def _mean(values: np.ndarray) -> float | None:
 
 
 def descriptives(pairs: Pairs) -> dict[str, Any]:
-    median_pre, q1_pre, q3_pre = quantiles(pairs.pre)
-    median_post, q1_post, q3_post = quantiles(pairs.post)
+    (median_pre, q1_pre, q3_pre), (median_post, q1_post, q3_post) = quantile_rows(
+        np.stack([pairs.pre, pairs.post])
+    )
     return {
         "median_pre": median_pre,
         "q1_pre": q1_pre,
@@ -72,7 +86,7 @@ def descriptives(pairs: Pairs) -> dict[str, Any]:
     }
 
 
-def rank_tests(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
+def rank_tests(pairs: Pairs, rng: np.random.Generator | None) -> dict[str, Any]:
     differences = pairs.differences
     ranked = nonzero_ranks(differences)
     test = signed_rank_spss(differences, ranked)
@@ -94,12 +108,12 @@ def rank_tests(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
     }
 
 
-def mean_tests(pairs: Pairs) -> dict[str, Any]:
+def mean_tests(pairs: Pairs, mean: float, sd: float | None) -> dict[str, Any]:
+    """``mean`` and ``sd``: the differences' (the row's ``mean_diff`` and ``sd_diff``)."""
     differences = pairs.differences
     t = paired.paired_t(differences)
     hl = paired.hodges_lehmann(differences)
-    sd = _sd(differences)
-    smcc = paired.standardised_mean_change(float(np.mean(differences)), sd, pairs.n) if sd else None
+    smcc = paired.standardised_mean_change(mean, sd, pairs.n) if sd else None
     return {
         "t_stat": t and t.t,
         "t_df": t and t.df,
@@ -110,7 +124,7 @@ def mean_tests(pairs: Pairs) -> dict[str, Any]:
         "hl_ci_low": hl and hl.ci_low,
         "hl_ci_high": hl and hl.ci_high,
         "hl_ci_method": hl.method if hl else "",
-        "cohens_dz": float(np.mean(differences)) / sd if sd else None,
+        "cohens_dz": mean / sd if sd else None,
         "smcc": smcc and smcc[0],
         "smcc_var": smcc and smcc[1],
     }
@@ -134,7 +148,9 @@ def degenerate_note(pairs: Pairs) -> str:
     return NOTE_SEPARATOR.join(notes)
 
 
-def outcome_row(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
+def outcome_row(pairs: Pairs, rng: np.random.Generator | None) -> dict[str, Any]:
+    """One role × outcome's statistics. ``rng`` draws the Monte Carlo p-value, which only
+    rows beyond the exact enumeration need (:func:`~revmentor.stats.wilcoxon.draws_needed`)."""
     row: dict[str, Any] = {
         "n_pairs": pairs.n,
         "n_excluded": pairs.n_excluded,
@@ -143,7 +159,7 @@ def outcome_row(pairs: Pairs, rng: np.random.Generator) -> dict[str, Any]:
     row.update(descriptives(pairs))
     if pairs.n:
         row.update(rank_tests(pairs, rng))
-        row.update(mean_tests(pairs))
+        row.update(mean_tests(pairs, row["mean_diff"], row["sd_diff"]))
     row["note"] = degenerate_note(pairs)
     return row
 
@@ -178,7 +194,13 @@ def site_summary(
         role_rows = []
         for outcome, outcome_pairs in by_outcome.items():
             row = {"site_id": site_id, "role": role, "outcome": outcome}
-            row.update(outcome_row(outcome_pairs, outcome_rng(seed, site_id, role, outcome)))
+            # The generator is seeded (a SHA-256 and a SeedSequence) only for a row that draws.
+            rng = (
+                outcome_rng(seed, site_id, role, outcome)
+                if draws_needed(outcome_pairs.differences)
+                else None
+            )
+            row.update(outcome_row(outcome_pairs, rng))
             role_rows.append(row)
         adjust_domains(role_rows)
         rows += role_rows

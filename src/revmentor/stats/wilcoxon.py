@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from revmentor.core.summary_format import EXACT_ENUMERATION, MONTE_CARLO, MONTE_CARLO_DRAWS
 
@@ -57,10 +57,27 @@ class ExactP:
     method: str
 
 
+def mid_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, tied values sharing the mean of their ranks: the same floats as
+    ``scipy.stats.rankdata(values, method="average")`` (each is a whole number or a half,
+    exact in floating point), without the cost of importing scipy.stats or of its checks."""
+    values = np.asarray(values)
+    n = len(values)
+    if n == 0 or np.isnan(values).any():
+        return np.full(n, np.nan)
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(0.5 * (ends + starts + 1), ends - starts)
+    return ranks
+
+
 def nonzero_ranks(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mid-ranks of the non-zero |differences|, and the signs of those differences."""
     nonzero = differences[differences != 0]
-    return stats.rankdata(np.abs(nonzero), method="average"), np.sign(nonzero)
+    return mid_ranks(np.abs(nonzero)), np.sign(nonzero)
 
 
 def tie_correction(ranks: np.ndarray) -> float:
@@ -83,7 +100,8 @@ def signed_rank_spss(
     if variance <= 0:
         return SignedRank(n, n_positive, n_negative, w_plus, w_minus, 0.0, None, None)
     z = (min(w_plus, w_minus) - n * (n + 1) / 4) / math.sqrt(variance)
-    p = float(min(1.0, 2 * stats.norm.sf(abs(z))))
+    # scipy.stats.norm.sf(x) is special.ndtr(-x): the same float, without its checks
+    p = float(min(1.0, 2 * special.ndtr(-abs(z))))
     return SignedRank(n, n_positive, n_negative, w_plus, w_minus, float(variance), float(z), p)
 
 
@@ -146,6 +164,12 @@ def exact_conditional_p(
     hits = monte_carlo_hits(doubled, centre2, abs(2 * observed - centre2), rng)
     p = float((hits + 1) / (MONTE_CARLO_DRAWS + 1))
     return ExactP(p, MONTE_CARLO)
+
+
+def draws_needed(differences: np.ndarray) -> bool:
+    """Whether :func:`exact_conditional_p` estimates these differences' p by Monte Carlo
+    (and so uses its generator): beyond ``EXACT_MAX_N`` non-zero differences."""
+    return int(np.count_nonzero(differences)) > EXACT_MAX_N
 
 
 def draw_rows_per_chunk(n: int) -> int:

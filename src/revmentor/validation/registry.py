@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from revmentor.core.config import schema_problems
 from revmentor.core.hashing import sha256_file
 from revmentor.core.moderators import (
     NEW_REGISTRY_COLUMNS,
@@ -634,6 +633,10 @@ def _unknown_column_message(name: str, moderator_ids: Sequence[str]) -> str:
 
 
 def _row_problems(number: int, record: dict[str, str], schema: Mapping[str, Any]) -> list[Problem]:
+    # Imported here: it loads jsonschema and yaml, which the shard jobs (that import this
+    # module for its constants) never need.
+    from revmentor.core.config import schema_problems
+
     problems = [
         Problem(number, name, "value_present", f"'{name}' is empty")
         for name in REGISTRY_REQUIRED_COLUMNS

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 from revmentor.core.instrument import SITE_COLUMN, Instrument
 from revmentor.core.problems import Problem, shown_value
 from revmentor.validation.clean import SOURCE_ROW
 from revmentor.validation.normalise import normalise
 from revmentor.validation.readers import RawTable
-from revmentor.validation.schemas import failure_problems, parse_score, responses_schema
+from revmentor.validation.schemas import (
+    failure_problems,
+    parse_score,
+    responses_checks,
+    responses_schema,
+)
 
 
 def single_timepoint_warnings(
@@ -136,13 +140,17 @@ def validate_responses(
         ],
     )
     warnings = [*raw.warnings, *tidy.warnings]
-    spec = responses_schema(instrument, site_id)
+    checks = responses_checks(instrument, site_id)
     errors: list[Problem] = []
-    try:
-        spec.schema.validate(tidy.frame, lazy=True)
-    except pa.errors.SchemaErrors as failure:
-        errors = failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
-        errors = copies_named(errors, as_read, tidy.frame, raw.sheet)
+    if not checks.passes(tidy.frame):
+        import pandera.pandas as pa  # only a table that fails needs pandera's failure cases
+
+        spec = responses_schema(instrument, site_id)
+        try:
+            spec.schema.validate(tidy.frame, lazy=True)
+        except pa.errors.SchemaErrors as failure:
+            errors = failure_problems(failure.failure_cases, tidy.frame, spec, raw.sheet)
+            errors = copies_named(errors, as_read, tidy.frame, raw.sheet)
     participants = participants_by_role(tidy.frame, instrument)
     if errors:
         return None, errors, warnings, participants

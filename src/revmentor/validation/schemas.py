@@ -1,23 +1,32 @@
-"""The pandera schema of the responses format, built from the instrument.
+"""The checks of the responses format, built from the instrument, and their pandera schema.
 
 Cells arrive as trimmed text (``None`` for missing) with the spreadsheet row number as
 the index, so that every failure case pandera reports maps straight back to a cell a
 data manager can find. Each check carries a stable name (the ``check`` field of reports)
 and a sentence that explains it.
+
+The checks are plain functions (:class:`ResponsesChecks`), and pandera's schema is built
+from them. A site's table is first run through the functions alone, all rows at once:
+almost every file passes, and then pandera (its import, and its overhead per check, most
+of the time a site's validation took) is not needed. Only a table that fails goes through
+pandera, whose failure cases make the report, so a report is the same either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from revmentor.core.excel_dates import cell_date, date_reason, likely_bands
 from revmentor.core.instrument import SITE_COLUMN, Instrument
 from revmentor.core.numbers import whole_number, why_not_a_number
 from revmentor.core.problems import Problem, shown_value
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 Describe = Callable[[object, pd.Series | None], str]
 
@@ -119,28 +128,114 @@ def _level_rule(column: str, levels: tuple[str, ...]) -> Rule:
     return Rule(f"allowed_{column}", lambda v, _: level_message(v, column, levels))
 
 
-def _isin(levels: tuple[str, ...], name: str) -> pa.Check:
+@dataclass(frozen=True)
+class Check:
+    """A named test, as pandera runs it: a column's test gets the column's non-missing
+    cells (one at a time when ``element_wise``), a frame's test the whole frame, and each
+    gives True where the data pass."""
+
+    name: str
+    test: Callable
+    element_wise: bool = False
+
+    def holds(self, values: pd.Series | pd.DataFrame) -> bool:
+        """Whether every row passes. Anything unexpected (the test raising, or giving
+        something other than booleans) counts as a failure, which pandera then describes."""
+        try:
+            if self.element_wise:
+                return all(self.test(value) is True for value in values)
+            result = self.test(values)
+        except Exception:  # pandera turns a test's exception into a failure case
+            return False
+        return (
+            isinstance(result, pd.Series)
+            and result.dtype == bool
+            and result.index.equals(values.index)
+            and bool(result.all())
+        )
+
+    def pandera(self) -> pa.Check:
+        import pandera.pandas as pa
+
+        return pa.Check(self.test, element_wise=self.element_wise, name=self.name)
+
+
+@dataclass(frozen=True)
+class ColumnChecks:
+    """What a column must satisfy: present (``required``), never empty unless
+    ``nullable``, and its checks on the cells that are not empty."""
+
+    checks: tuple[Check, ...] = ()
+    nullable: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ResponsesChecks:
+    """The checks of a site's normalised responses, and how to explain each of them."""
+
+    columns: dict[str, ColumnChecks]
+    frame_checks: tuple[Check, ...]
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def passes(self, frame: pd.DataFrame) -> bool:
+        """True only where pandera's schema passes too: then the table has no error and
+        pandera need not run. False where a check fails (or might): pandera then runs
+        and says which cells fail and why."""
+        if not frame.columns.is_unique:
+            return False
+        for name, column in self.columns.items():
+            if name not in frame.columns:
+                if column.required:
+                    return False
+                continue
+            values = frame[name]
+            missing = values.isna()
+            if missing.any():
+                if not column.nullable:
+                    return False
+                values = values[~missing]
+            if not all(check.holds(values) for check in column.checks):
+                return False
+        return all(check.holds(frame) for check in self.frame_checks)
+
+    def schema(self) -> pa.DataFrameSchema:
+        """The same checks as pandera's schema, whose failure cases make the report."""
+        import pandera.pandas as pa
+
+        columns = {
+            name: pa.Column(
+                None,
+                [check.pandera() for check in column.checks] or None,
+                nullable=column.nullable,
+                required=column.required,
+            )
+            for name, column in self.columns.items()
+        }
+        checks = [check.pandera() for check in self.frame_checks]
+        return pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
+
+
+def _isin(levels: tuple[str, ...], name: str) -> Check:
     allowed = set(levels)
-    return pa.Check(lambda values: values.isin(allowed), name=name)
+    return Check(name, lambda values: values.isin(allowed))
 
 
-def _columns(instrument: Instrument, site_id: str) -> tuple[dict[str, pa.Column], list[Rule]]:
+def _columns(instrument: Instrument, site_id: str) -> tuple[dict[str, ColumnChecks], list[Rule]]:
     low, high = instrument.scale_min, instrument.scale_max
-    in_scale = pa.Check(
+    in_scale = Check(
+        "score_in_scale",
         lambda cell: parse_score(cell, low, high) is not None,
         element_wise=True,
-        name="score_in_scale",
     )
+    optional = {"nullable": True, "required": False}
     columns = {
-        "participant_id": pa.Column(None, nullable=False),
-        "role": pa.Column(None, _isin(instrument.roles, "allowed_role")),
-        "timepoint": pa.Column(None, _isin(instrument.timepoints, "allowed_timepoint")),
-        **{domain: pa.Column(None, in_scale, nullable=True) for domain in instrument.domain_ids},
-        SITE_COLUMN: pa.Column(
-            None,
-            pa.Check(lambda values: values == site_id, name="site_id_matches"),
-            nullable=True,
-            required=False,
+        "participant_id": ColumnChecks(),
+        "role": ColumnChecks((_isin(instrument.roles, "allowed_role"),)),
+        "timepoint": ColumnChecks((_isin(instrument.timepoints, "allowed_timepoint"),)),
+        **{domain: ColumnChecks((in_scale,), nullable=True) for domain in instrument.domain_ids},
+        SITE_COLUMN: ColumnChecks(
+            (Check("site_id_matches", lambda values: values == site_id),), **optional
         ),
     }
     extra_rules = []
@@ -148,12 +243,10 @@ def _columns(instrument: Instrument, site_id: str) -> tuple[dict[str, pa.Column]
         name = "binary_item_value" if item.is_binary else f"allowed_{item.id}"
         if not item.is_binary:
             extra_rules.append(_level_rule(item.id, item.levels))
-        columns[item.id] = pa.Column(None, _isin(item.levels, name), nullable=True, required=False)
+        columns[item.id] = ColumnChecks((_isin(item.levels, name),), **optional)
     for demographic, levels in instrument.demographics:
         extra_rules.append(_level_rule(demographic, levels))
-        columns[demographic] = pa.Column(
-            None, _isin(levels, f"allowed_{demographic}"), nullable=True, required=False
-        )
+        columns[demographic] = ColumnChecks((_isin(levels, f"allowed_{demographic}"),), **optional)
     return columns, extra_rules
 
 
@@ -177,8 +270,8 @@ def _needs(*columns: str) -> Callable[[Callable], Callable]:
     return wrap
 
 
-def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
-    checks: list[pa.Check] = []
+def _frame_checks(instrument: Instrument) -> tuple[list[Check], list[Rule]]:
+    checks: list[Check] = []
     rules: list[Rule] = []
 
     @_needs("participant_id", "timepoint")
@@ -186,7 +279,7 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
         keyed = frame[["participant_id", "timepoint"]]
         return ~(keyed.duplicated(keep=False) & keyed.notna().all(axis=1))
 
-    checks.append(pa.Check(unique_participant_timepoint, name="unique_participant_timepoint"))
+    checks.append(Check("unique_participant_timepoint", unique_participant_timepoint))
     rules.append(
         Rule(
             "unique_participant_timepoint",
@@ -202,7 +295,7 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     def role_consistent(frame: pd.DataFrame) -> pd.Series:
         return ~_varies_within_participant(frame, "role")
 
-    checks.append(pa.Check(role_consistent, name="role_consistent"))
+    checks.append(Check("role_consistent", role_consistent))
     rules.append(
         Rule(
             "role_consistent",
@@ -242,32 +335,37 @@ def _frame_checks(instrument: Instrument) -> tuple[list[pa.Check], list[Rule]]:
     return checks, rules
 
 
-def _item_timepoint_check(item_id: str, timepoint: str) -> pa.Check:
+def _item_timepoint_check(item_id: str, timepoint: str) -> Check:
     @_needs(item_id, "timepoint")
     def only_at_own_timepoint(frame: pd.DataFrame) -> pd.Series:
         return frame[item_id].isna() | (frame["timepoint"] == timepoint)
 
-    return pa.Check(only_at_own_timepoint, name=f"{item_id}_only_at_{timepoint}")
+    return Check(f"{item_id}_only_at_{timepoint}", only_at_own_timepoint)
 
 
-def _demographic_check(demographic: str) -> pa.Check:
+def _demographic_check(demographic: str) -> Check:
     @_needs(demographic, "participant_id")
     def consistent(frame: pd.DataFrame) -> pd.Series:
         return ~_varies_within_participant(frame, demographic)
 
-    return pa.Check(consistent, name=f"{demographic}_consistent")
+    return Check(f"{demographic}_consistent", consistent)
 
 
-def responses_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
-    """The schema a site's normalised responses must pass, and how to explain each check."""
+def responses_checks(instrument: Instrument, site_id: str) -> ResponsesChecks:
+    """The checks a site's normalised responses must pass, and how to explain each."""
     columns, level_rules = _columns(instrument, site_id)
     checks, frame_rules = _frame_checks(instrument)
     rules = _column_rules(instrument, site_id)
     for rule in (*level_rules, *frame_rules):
         rules[rule.name] = rule
     rules["not_nullable"] = Rule("not_nullable", lambda v, _: "the cell is empty")
-    schema = pa.DataFrameSchema(columns, checks=checks, strict=False, coerce=False)
-    return SchemaSpec(schema, rules)
+    return ResponsesChecks(columns, tuple(checks), rules)
+
+
+def responses_schema(instrument: Instrument, site_id: str) -> SchemaSpec:
+    """The pandera schema of :func:`responses_checks`, and how to explain each check."""
+    checks = responses_checks(instrument, site_id)
+    return SchemaSpec(checks.schema(), checks.rules)
 
 
 def failure_problems(

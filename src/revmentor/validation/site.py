@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from revmentor.core.disclosure import DisclosurePolicy
+from revmentor.core.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from revmentor.core.hashing import sha256_file
 from revmentor.core.instrument import Instrument
 from revmentor.core.problems import Problem, ProblemsError, shown_value
@@ -22,8 +22,6 @@ from revmentor.validation.readers import DEFAULT_LIMITS, ReadLimits, read_table
 from revmentor.validation.redcap import export_columns, in_export_terms, translate_export
 from revmentor.validation.report import ValidationReport
 from revmentor.validation.responses import validate_responses
-from revmentor.validation.site_items import validate_items
-from revmentor.validation.summary import DEFAULT_POLICY, validate_summary
 
 RESPONSES = "responses"
 SUMMARY = "summary"
@@ -150,6 +148,11 @@ def validate_summary_site(
     Returns the report, the typed summary and the typed items (each ``None`` when the site
     is invalid; the items are an empty table when the site sent none).
     """
+    # Imported here: their checks need pandera, which a responses site's job only imports
+    # when its table fails.
+    from revmentor.validation.site_items import validate_items
+    from revmentor.validation.summary import validate_summary
+
     site_id = site["site_id"]
     analysed = sha256_file(path)
     summary, errors, warnings, n_rows, sheet = _read_checked(

@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from revmentor.core import summary_format as fmt
-from revmentor.core.disclosure import DisclosurePolicy
+from revmentor.core.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.numbers import MAX_COUNT, why_not_a_number
 from revmentor.core.problems import Problem
@@ -32,9 +32,6 @@ from revmentor.validation.summary_plausible import (
     plausibility_checks,
     row_values,
 )
-
-#: The policy a summary is checked against when the caller gives none: the config's defaults.
-DEFAULT_POLICY = DisclosurePolicy()
 
 PROBABILITIES = ("wilcoxon_p", "wilcoxon_p_exact", "sign_test_p", "t_p", "p_holm", "p_bh")
 CORRELATIONS = ("r_prepost", "rank_biserial")
