@@ -203,6 +203,25 @@ def test_a_per_site_file_deleted_by_hand_reruns_only_its_shards_statistics(finis
     assert finished.planned_jobs() == set()
 
 
+def test_a_hospital_page_deleted_by_hand_reruns_the_pages_and_restores_it(finished, tmp_path):
+    """Snakemake tracks the hospital pages by their manifest, not page by page: the workflow
+    drops the manifest once a page it names is gone, and report_page writes the page again,
+    byte for byte, with the audit of the pages after it."""
+    copy = finished.clone(tmp_path / "copy")
+    page = copy.root / "results/sites/pilot/report.html"
+    manifest = copy.root / "results/report/site_pages.json"
+    kept = {path: path.read_bytes() for path in (page, manifest)}
+    assert copy.planned_jobs() == set()
+    page.unlink()
+    assert copy.planned_jobs() == jobs("report_page", "audit_report", "all")
+    assert not manifest.exists()
+    copy.snakemake(check=True)
+    assert {path: path.read_bytes() for path in kept} == kept
+    assert copy.planned_jobs() == set()
+    code = main(["--root", str(copy.root), "verify"])
+    assert code == 0
+
+
 def test_touching_every_input_reruns_nothing(finished):
     later = time.time() + 60
     for path in [*(finished.root / "data").rglob("*.*"), *(finished.root / "config").iterdir()]:

@@ -45,7 +45,8 @@ rule audit_report:
     input:
         manifest="results/audit/manifest.json",
         index="results/report/index.html",
-        sites=expand("results/sites/{site}/report.html", site=SITE_IDS),
+        # The hospital pages, through their manifest.
+        pages=SITE_PAGES_MANIFEST,
         log="results/logs/report_page.log",
     output:
         "results/audit/report_manifest.json",

@@ -162,26 +162,35 @@ def shard_tables(shard):
     return [f"results/shards/{shard}/{table}.csv" for table in SITE_TABLES]
 
 
-# Each shard job lists the per-site files it wrote in a manifest of its own: Snakemake
-# tracks these few files per shard instead of every site's (docs/scaling.md).
+# Each shard job lists the per-site files it wrote in a manifest of its own, and so does
+# the HTML report's job for the hospital pages: Snakemake tracks these few files instead of
+# every site's (docs/scaling.md).
 SHARD_MANIFESTS = {
     "validate": "results/shards/{shard}/validated.json",
     "stats": "results/shards/{shard}/stats.json",
 }
+SITE_PAGE = "results/sites/{site}/report.html"
+SITE_PAGES_MANIFEST = "results/report/site_pages.json"
 
 
-def drop_void_shard_manifests():
-    """Remove a shard manifest naming a per-site file that is gone (deleted by hand):
-    Snakemake tracks the shard by its manifest, so the shard's job then runs again."""
-    for shard in SHARD_SITES:
-        for pattern in SHARD_MANIFESTS.values():
-            path = pattern.format(shard=shard)
-            reason = void_reason(path)
-            if reason:
-                logger.warning(
-                    f"{path}: {reason}; the shard's job runs again to write it"
-                )
-                Path(path).unlink()
+def drop_void_manifests():
+    """Remove a manifest naming a per-site file that is gone (deleted by hand): Snakemake
+    tracks the job by its manifest, so the job then runs again."""
+    paths = [
+        pattern.format(shard=shard)
+        for shard in SHARD_SITES
+        for pattern in SHARD_MANIFESTS.values()
+    ]
+    for path in [*paths, SITE_PAGES_MANIFEST]:
+        reason = void_reason(path)
+        if reason:
+            logger.warning(f"{path}: {reason}; the job that wrote it runs again")
+            Path(path).unlink()
+
+
+def site_pages():
+    """Each site's page, by site id, as report_page writes and lists them."""
+    return {site: SITE_PAGE.format(site=site) for site in SITE_IDS}
 
 
 def shard_manifests(step):
@@ -189,7 +198,7 @@ def shard_manifests(step):
     return expand(SHARD_MANIFESTS[step], shard=SHARD_SITES)
 
 
-drop_void_shard_manifests()
+drop_void_manifests()
 
 
 # The files each shard job writes for one site, by kind: a clean items table only for a
@@ -423,7 +432,7 @@ def page_config():
 SITE_OUTPUT_PATTERNS = [
     *VALIDATED_PATTERNS.values(),
     *STATS_PATTERNS.values(),
-    "results/sites/{site}/report.html",
+    SITE_PAGE,
 ]
 
 
@@ -542,5 +551,8 @@ def all_outputs():
         "results/report/config_used.yaml",
         "results/audit/manifest.json",
         "results/report/index.html",
+        # Asked for by name, as the shards' manifests are: Snakemake reruns a job for a
+        # missing output only when a job that runs anyway (this one) asks for it.
+        SITE_PAGES_MANIFEST,
         "results/audit/report_manifest.json",
     ]

@@ -170,7 +170,10 @@ rule report_page:
             caption="../report/index.rst",
             category="Start here",
         ),
-        sites=expand("results/sites/{site}/report.html", site=SITE_IDS),
+        # Every hospital's page is written too, and listed with its SHA-256 in this
+        # manifest: Snakemake (8 and 9) hashes every input once per output, so 1,001
+        # declared pages cost it minutes at 1,000 sites (docs/scaling.md).
+        pages=SITE_PAGES_MANIFEST,
     log:
         "results/logs/report_page.log",
     resources:
@@ -181,6 +184,7 @@ rule report_page:
         settings=report_settings(TABLE_SETTINGS, disclosure=True),
         config=page_config(),
         site_ids=SITE_IDS,
+        site_pages=site_pages(),
         awaiting=AWAITING,
     script:
         "../scripts/report_page.py"

@@ -4,13 +4,19 @@ from pathlib import Path
 
 from revmentor.audit.manifest import build_report_manifest, manifest_text
 from revmentor.core.logs import step_logging
+from revmentor.core.shard_manifest import listed_files
 from revmentor.core.tables import write_text
 
 with step_logging(snakemake.log[0], "audit_report") as log:
     given = snakemake.input
-    pages = [given.index, *given.sites, given.log]
+    pages = [given.index, *listed_files([given.pages]), given.log]
+    # The pages' own manifest is recorded too: `revmentor verify` expects every file.
     manifest = build_report_manifest(
-        given.manifest, pages, snakemake.params.config, snakemake.params.imported["names"], Path()
+        given.manifest,
+        [*pages, given.pages],
+        snakemake.params.config,
+        snakemake.params.imported["names"],
+        Path(),
     )
     write_text(snakemake.output[0], manifest_text(manifest))
     log.info("report manifest: %d pages and logs, from %s", len(pages), given.manifest)

@@ -6,7 +6,7 @@ from pathlib import Path
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.moderators import moderators_from_config
-from revmentor.core.shard_manifest import site_files
+from revmentor.core.shard_manifest import site_files, write_files_manifest
 from revmentor.core.tables import write_text
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
@@ -34,7 +34,13 @@ with step_logging(snakemake.log[0], "report_page") as log:
         awaiting=snakemake.params.awaiting,
     )
     write_text(snakemake.output.index, consortium_page(frames, inputs))
-    pages = site_pages(snakemake.params.site_ids, frames, inputs)
-    for path, page in zip(snakemake.output.sites, pages, strict=True):
-        write_text(path, page)
-    log.info("index.html and %d site reports", len(snakemake.output.sites))
+    site_ids, paths = snakemake.params.site_ids, snakemake.params.site_pages
+    for site, page in zip(site_ids, site_pages(site_ids, frames, inputs), strict=True):
+        write_text(paths[site], page)
+    # Last: a job killed half way leaves no manifest, so it runs again.
+    write_files_manifest(
+        snakemake.output.pages,
+        {"job": "report_page"},
+        {site: {"page": paths[site]} for site in site_ids},
+    )
+    log.info("index.html and %d site reports", len(site_ids))

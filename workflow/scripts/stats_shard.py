@@ -9,7 +9,7 @@ import pandas as pd
 
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
-from revmentor.core.shard_manifest import read_shard_manifest, write_shard_manifest
+from revmentor.core.shard_manifest import read_manifest, write_shard_manifest
 from revmentor.core.summary_format import read_items, read_summary
 from revmentor.core.tables import table_csv, write_text
 from revmentor.stats.distributions import CHANGE_COLUMNS, change_table
@@ -22,7 +22,7 @@ from revmentor.validation.report import ValidationReport
 with step_logging(snakemake.log[0], "stats") as log:
     instrument = Instrument.from_config(snakemake.params.instrument)
     output, files = snakemake.output, snakemake.params.files
-    validated = read_shard_manifest(snakemake.input.validated)["sites"]
+    validated = read_manifest(snakemake.input.validated)["sites"]
     collected = {table: [] for table in SITE_TABLES}
     changes = []
     for site in snakemake.params.sites:
