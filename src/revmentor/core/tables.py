@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from revmentor.core.logs import StepFailure
-from revmentor.core.numbers import plain_number
+from revmentor.core.numbers import PLAIN_NUMBER, plain_number
 
 
 def shortest_float(value: float) -> str:
@@ -80,7 +80,14 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell made safe to open in Excel; numbers are left as they are."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+        if safe[column].dtype == object and pd.api.types.infer_dtype(safe[column]) == "string":
+            # Once per distinct text (1 and True would count as one value, so text only):
+            # a long table repeats a few keys over many rows.
+            codes, distinct = pd.factorize(safe[column], use_na_sentinel=False)
+            shown = np.array([neutralise(value) for value in distinct], dtype=object)
+            if any(new is not old for new, old in zip(shown, distinct, strict=True)):
+                safe[column] = pd.Series(shown[codes], index=safe.index, dtype=object)
+        elif safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     return safe
 
@@ -110,8 +117,27 @@ def csv_text(frame: pd.DataFrame, sep: str = ",", *, for_people: bool) -> str:
       differing only by a leading ``'``, ``=``, ``+``, ``-`` or ``@`` stay different people;
       read such a table with :func:`read_exact_csv`.
     """
-    shown = neutralised(frame) if for_people else frame
+    shown = _floats_as_text(neutralised(frame) if for_people else frame)
     return shown.to_csv(index=False, sep=sep, lineterminator=LINE_END, float_format=FLOAT_FORMAT)
+
+
+def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns as the text ``FLOAT_FORMAT`` gives each value ('' where missing), made
+    in one pass per column: pandas calls the format once per cell through its own
+    machinery, which took most of the time of writing a long table. After
+    :func:`neutralised`, so that a negative number is never taken for a formula."""
+    floats = [position for position, kind in enumerate(frame.dtypes) if kind == np.float64]
+    if not floats:
+        return frame
+    shown = frame.copy()
+    for position in floats:
+        values = shown.iloc[:, position].to_numpy()
+        # FLOAT_FORMAT of a Python float is its repr; '' where missing, as pandas writes.
+        text = list(map(repr, values.tolist()))
+        for row in np.flatnonzero(np.isnan(values)).tolist():
+            text[row] = ""
+        shown.isetitem(position, pd.Series(text, index=shown.index, dtype=object))
+    return shown
 
 
 def table_csv(table: pd.DataFrame | None, columns: Sequence[str], *, for_people: bool) -> str:
@@ -145,18 +171,22 @@ def matching_rows(frame: pd.DataFrame, **keys: object) -> pd.DataFrame:
 _NUMBERS = (int, float, np.integer, np.floating)
 
 
-def _plain(values: list[object], kinds: type | tuple[type, ...]) -> bool:
+def _plain(values: Sequence[object], kinds: type | tuple[type, ...]) -> bool:
     """Every value is ``None`` or of ``kinds``, and none is a bool (which pandas keeps apart
     from numbers): the values that the fast paths of :func:`typed_frame` type exactly as
     pandas would."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values.dtype.kind != "b" and issubclass(values.dtype.type, kinds)
+    # Checked once per distinct type, not once per value: a 1,000-site table has hundreds
+    # of thousands of values and a handful of types.
     return all(
-        value is None or (isinstance(value, kinds) and not isinstance(value, (bool, np.bool_)))
-        for value in values
+        kind is type(None) or (issubclass(kind, kinds) and not issubclass(kind, (bool, np.bool_)))
+        for kind in set(map(type, values))
     )
 
 
 def _typed_column(
-    values: list[object], text: bool, count: bool, no_records: bool
+    values: Sequence[object], text: bool, count: bool, no_records: bool
 ) -> pd.Series | pd.api.extensions.ExtensionArray | np.ndarray:
     """One column of :func:`typed_frame`. The usual values (text or numbers, ``None`` where
     empty) are typed directly; anything else goes through pandas' own inference."""
@@ -165,7 +195,11 @@ def _typed_column(
     if count and _plain(values, (int, np.integer)):
         return pd.array(values, dtype="Int64")
     if not text and not count and _plain(values, _NUMBERS):
-        numbers = np.array([np.nan if value is None else value for value in values], dtype=float)
+        numbers = (
+            values.astype(float)
+            if isinstance(values, np.ndarray)
+            else np.array([np.nan if value is None else value for value in values], dtype=float)
+        )
         return np.where(np.isfinite(numbers), numbers, np.nan)
     series = pd.Series(values, dtype=object if no_records else None)
     if text:
@@ -188,16 +222,60 @@ def typed_frame(
     Each column is typed on its own and the frame is built once: building it from the
     records and then replacing its columns one by one took most of a small table's time."""
     records = list(records)
+    return typed_columns(
+        {column: [record.get(column) for record in records] for column in columns},
+        len(records),
+        columns,
+        text_columns,
+        count_columns,
+    )
+
+
+def typed_columns(
+    values: Mapping[str, Sequence[object]],
+    rows: int,
+    columns: Sequence[str],
+    text_columns: Collection[str],
+    count_columns: Collection[str],
+) -> pd.DataFrame:
+    """:func:`typed_frame` from the values of each column (``rows`` of them; a column
+    ``values`` lacks is empty), for tables made a column at a time."""
+    missing = [None] * rows
     typed = {
         column: _typed_column(
-            [record.get(column) for record in records],
-            column in text_columns,
-            column in count_columns,
-            not records,
+            values.get(column, missing), column in text_columns, column in count_columns, rows == 0
         )
         for column in columns
     }
-    return pd.DataFrame(typed, columns=list(columns), index=pd.RangeIndex(len(records)))
+    return pd.DataFrame(typed, columns=list(columns), index=pd.RangeIndex(rows))
+
+
+def stacked_columns(
+    parts: Sequence[Mapping[str, Sequence[object]]], columns: Sequence[str]
+) -> tuple[dict[str, np.ndarray], int]:
+    """Tables made a column at a time (a list or array per column, the same length within a
+    part), one under the other, with the row count: what :func:`typed_columns` takes. A
+    column a part lacks is empty in its rows; lists become object arrays, so text stays
+    ``str``."""
+    sizes = [max(len(values) for values in part.values()) for part in parts]
+    stacked = (
+        {
+            column: np.concatenate(
+                [
+                    np.full(size, None, dtype=object)
+                    if column not in part
+                    else np.asarray(part[column], dtype=object)
+                    if isinstance(part[column], list)
+                    else np.asarray(part[column])
+                    for part, size in zip(parts, sizes, strict=True)
+                ]
+            )
+            for column in columns
+        }
+        if parts
+        else {column: np.array([], dtype=object) for column in columns}
+    )
+    return stacked, sum(sizes)
 
 
 def read_typed_csv(
@@ -206,17 +284,85 @@ def read_typed_csv(
     text_columns: Collection[str],
     count_columns: Collection[str],
 ) -> pd.DataFrame:
-    """Read a table the workflow wrote, restoring its column types; text stays text."""
+    """Read a table the workflow wrote, restoring its column types; text stays text.
+
+    Every number cell, in ``columns`` or not, must be one the workflow writes (see
+    :func:`written_number`); an empty cell is missing. Parsed a column at a time: cell by
+    cell took most of the pooling steps' time at 1,000 sites."""
     raw = read_exact_csv(path)
-    records = [
-        {
-            column: value if column in text_columns else written_number(value, path, row, column)
-            for column, value in cells.items()
-            if value != "" or column in text_columns
-        }
-        for row, cells in enumerate(raw.to_dict("records"), start=2)
-    ]
-    return typed_frame(records, columns, text_columns, count_columns)
+    numbers = {
+        column: _written_numbers(raw[column].to_numpy(object))
+        for column in raw.columns
+        if column not in text_columns
+    }
+    _raise_for_first_unwritten(raw, numbers, path)
+    values = {
+        column: raw[column].tolist() if column in text_columns else numbers[column][0]
+        for column in raw.columns
+    }
+    return typed_columns(values, len(raw), columns, text_columns, count_columns)
+
+
+# The characters of a plain number (see revmentor.core.numbers), and the line end.
+_NUMBER_BYTES = np.zeros(256, dtype=bool)
+_NUMBER_BYTES[list(b"0123456789.eE+-\n")] = True
+
+
+def _all_plain(given: np.ndarray) -> bool:
+    """Every cell is a plain number, for a column as the workflow writes it, checked in one
+    pass over the column's cells a line each (a cell holds no line end: the readers split
+    lines on it). ``float()`` takes no other text of these characters than the plain
+    numbers and those with a leading ``+``; :func:`_written_numbers` then makes sure that
+    ``float()`` takes every cell."""
+    lines = "\n".join(given)
+    return (
+        lines.isascii()
+        and bool(_NUMBER_BYTES[np.frombuffer(lines.encode("ascii"), dtype=np.uint8)].all())
+        and lines.count("\n") == len(given) - 1
+        and not lines.startswith("+")
+        and "\n+" not in lines
+    )
+
+
+def _written_numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers with NaN where empty, where a cell is not a number the workflow writes). The
+    same test and conversion as :func:`written_number`: a plain number, read by ``float()``
+    (numpy's object-to-float conversion calls it), and finite."""
+    filled = cells != ""
+    numbers = np.full(len(cells), np.nan)
+    given = cells[filled]
+    converted = _floats(given) if _all_plain(given) else None
+    if converted is not None:
+        numbers[filled] = converted
+        shown = filled
+    else:
+        # Some cell is not a plain number: find which, cell by cell.
+        shown = filled & np.fromiter(
+            (PLAIN_NUMBER.fullmatch(cell) is not None for cell in cells), bool, len(cells)
+        )
+        numbers[shown] = cells[shown].astype(float)
+    return numbers, filled & ~(shown & np.isfinite(numbers))
+
+
+def _floats(given: np.ndarray) -> np.ndarray | None:
+    try:
+        return given.astype(float)
+    except ValueError:
+        return None
+
+
+def _raise_for_first_unwritten(
+    raw: pd.DataFrame, numbers: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | Path
+) -> None:
+    """The error :func:`written_number` gives for the first bad cell, row by row and left to
+    right, as a reader going cell by cell would meet it."""
+    rows = [np.flatnonzero(bad) for _, bad in numbers.values() if bad.any()]
+    if not rows:
+        return
+    row = min(int(found[0]) for found in rows)
+    for column, (_, bad) in numbers.items():
+        if bad[row]:
+            written_number(raw[column].iat[row], path, row + 2, column)
 
 
 def written_number(

@@ -37,7 +37,19 @@ STRATIFIED = "stratified_wilcoxon"
 STOUFFER = "stouffer_weighted_z"
 
 
-def site_variance(row: pd.Series) -> float | None:
+def _column(rows: pd.DataFrame, name: str) -> list:
+    """A column as plain Python values (``None`` where missing): the same floats and ints the
+    arithmetic below used when it read the rows one at a time, without a Series per row."""
+    if name not in rows:
+        return [None] * len(rows)
+    column = rows[name]
+    return [
+        None if missing else value
+        for value, missing in zip(column.tolist(), column.isna().tolist(), strict=True)
+    ]
+
+
+def site_variance(row: Mapping[str, object]) -> float | None:
     """The site's tie-corrected null variance of W+, or one recovered from its SPSS z."""
     if not pd.isna(row.get("wilcoxon_var")):
         return float(row["wilcoxon_var"])
@@ -49,10 +61,18 @@ def site_variance(row: pd.Series) -> float | None:
     return float(((smaller - expected) / z) ** 2)
 
 
+def _records_of(rows: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
+    values = [_column(rows, name) for name in ("site_id", *columns)]
+    return [
+        dict(zip(("site_id", *columns), cells, strict=True)) for cells in zip(*values, strict=True)
+    ]
+
+
 def stratified_wilcoxon(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]]:
     excluded, t_plus, expected, variance, n_total, k = [], 0.0, 0.0, 0.0, 0, 0
-    for _, row in rows.iterrows():
-        if pd.isna(row.get("w_plus")) or pd.isna(row.get("n_nonzero")):
+    columns = ("w_plus", "w_minus", "n_nonzero", "n_pairs", "wilcoxon_var", "wilcoxon_z")
+    for row in _records_of(rows, columns):
+        if row["w_plus"] is None or row["n_nonzero"] is None:
             excluded.append((row["site_id"], "no signed-rank sums (w_plus, n_nonzero)"))
             continue
         var = site_variance(row)
@@ -74,23 +94,32 @@ def stratified_wilcoxon(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]
     return record, excluded
 
 
-def one_sided_z(row: pd.Series) -> float:
-    """The site's z for 'improved', from its two-sided p and the sign of W+ − W−."""
+def one_sided_p(row: Mapping[str, object]) -> float:
+    """The site's one-sided p for 'improved', from its two-sided p and the sign of W+ − W−."""
     p_two = float(row["wilcoxon_p"])
     direction = np.sign(float(row["w_plus"]) - float(row["w_minus"]))
-    p_one = p_two / 2 if direction > 0 else (1 - p_two / 2 if direction < 0 else 0.5)
-    return float(stats.norm.isf(p_one))
+    return p_two / 2 if direction > 0 else (1 - p_two / 2 if direction < 0 else 0.5)
+
+
+def one_sided_z(row: Mapping[str, object]) -> float:
+    """The site's z for 'improved' (see :func:`one_sided_p`)."""
+    return float(stats.norm.isf(one_sided_p(row)))
 
 
 def stouffer(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]]:
     excluded, weighted, weights2, n_total = [], 0.0, 0.0, 0
-    for _, row in rows.iterrows():
-        needed = ("wilcoxon_p", "w_plus", "w_minus", "n_pairs")
-        if any(pd.isna(row.get(column)) for column in needed):
+    needed = ("wilcoxon_p", "w_plus", "w_minus", "n_pairs")
+    included = []
+    for row in _records_of(rows, needed):
+        if any(row[column] is None for column in needed):
             excluded.append((row["site_id"], "no Wilcoxon p (all differences zero or not sent)"))
             continue
+        included.append(row)
+    # One call for every site: scipy's isf is elementwise, the same value as one call each.
+    z_sites = stats.norm.isf(np.array([one_sided_p(row) for row in included], dtype=float))
+    for row, z_site in zip(included, z_sites.tolist(), strict=True):
         weight = math.sqrt(float(row["n_pairs"]))
-        weighted += weight * one_sided_z(row)
+        weighted += weight * z_site
         weights2 += weight**2
         n_total += int(row["n_pairs"])
     k = len(rows) - len(excluded)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from revmentor.core.tables import typed_frame
+from revmentor.core.tables import stacked_columns, typed_columns, typed_frame
 from revmentor.pooling.batch import Subsets, batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
 from revmentor.pooling.meta import (
@@ -197,7 +197,8 @@ def result_record(result: MetaResult | None, effects: SiteEffects) -> dict[str, 
 
 def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(meta_analysis rows, per-site weights) for every analysis."""
-    records, weights = [], []
+    records: list[dict[str, Any]] = []
+    weights: list[dict[str, Sequence]] = []
     for keys, effects in effects_by_analysis(summaries, plan):
         results = meta_analyses(effects.y, effects.v, analyses(), plan.level) if effects.k else {}
         for method, test in analyses():
@@ -217,11 +218,11 @@ def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd
                 }
             )
             if result is not None and test == "z":
-                weights += weight_records(keys, method, effects, result, plan.level)
+                weights.append(weight_columns(keys, method, effects, result, plan.level))
     return (
         typed_frame(records, META_COLUMNS, META_TEXT, META_COUNTS),
-        typed_frame(
-            weights,
+        typed_columns(
+            *stacked_columns(weights, WEIGHT_COLUMNS),
             WEIGHT_COLUMNS,
             ("role", "outcome", "measure", "method", "site_id"),
             ("n_pairs",),
@@ -229,26 +230,23 @@ def meta_table(summaries: pd.DataFrame, plan: Pooling) -> tuple[pd.DataFrame, pd
     )
 
 
-def weight_records(
+def weight_columns(
     keys: dict, method: str, effects: SiteEffects, result: MetaResult, level: float
-) -> list[dict]:
+) -> dict[str, Sequence]:
+    """Each site's effect, its interval and its weight in one analysis, a column each."""
     z = stats.norm.ppf(0.5 + level / 2)
-    return [
-        {
-            **keys,
-            "method": method,
-            "site_id": site,
-            "n_pairs": int(n),
-            "yi": y,
-            "vi": v,
-            "ci_low": y - z * np.sqrt(v),
-            "ci_high": y + z * np.sqrt(v),
-            "weight_percent": w,
-        }
-        for site, n, y, v, w in zip(
-            effects.sites, effects.n, effects.y, effects.v, result.weights, strict=True
-        )
-    ]
+    root = np.sqrt(effects.v)
+    same = {**keys, "method": method}
+    return {
+        **{column: np.full(effects.k, value, dtype=object) for column, value in same.items()},
+        "site_id": np.array(effects.sites, dtype=object),
+        "n_pairs": effects.n.astype(int),
+        "yi": effects.y,
+        "vi": effects.v,
+        "ci_low": effects.y - z * root,
+        "ci_high": effects.y + z * root,
+        "weight_percent": result.weights,
+    }
 
 
 SENSITIVITY_FIELDS = (
@@ -265,47 +263,70 @@ SENSITIVITY_FIELDS = (
 )
 
 
-def _sensitivity_records(
+def _sensitivity_columns(
     keys: dict, plan: Pooling, effects: SiteEffects, subsets: Subsets, steps: list[tuple[str, str]]
-) -> list[dict]:
-    """One record per subset of the sites, all fitted together."""
+) -> dict[str, Sequence]:
+    """One row per subset of the sites, all fitted together, a column each."""
     fits = batch_meta(
         effects.y, effects.v, subsets, plan.primary_method, plan.primary_test, plan.level
     )
-    records = []
-    for row, (site, note) in enumerate(steps):
-        record = {
-            **keys,
-            "method": plan.primary_method,
-            "test": plan.primary_test,
-            "step": row + 1,
-            "site_id": site,
-            "enrolled": plan.enrolled.get(site, ""),
-        }
-        notes = [note]
-        if fits["k"][row] == 0:
-            records.append({**record, "k": 0, "note": f"{note}; no site left to pool"})
+    rows = len(steps)
+    empty = fits["k"] == 0
+    knapp_hartung = plan.primary_test in KNAPP_HARTUNG_TESTS
+    notes = []
+    for (_, note), k, zero_se, estimate, converged in zip(
+        steps,
+        fits["k"].tolist(),
+        fits["zero_se"].tolist(),
+        fits["estimate"].tolist(),
+        fits["converged"].tolist(),
+        strict=True,
+    ):
+        if k == 0:
+            notes.append(f"{note}; no site left to pool")
             continue
-        record.update({field: fits[field][row] for field in SENSITIVITY_FIELDS})
-        if fits["k"][row] == 1 and plan.primary_test in KNAPP_HARTUNG_TESTS:
-            notes.append(KNAPP_HARTUNG_NEEDS_TWO_SITES)
-        if fits["zero_se"][row]:
-            notes.append(zero_se_note(fits["estimate"][row]))
-        if not fits["converged"][row]:
-            notes.append("REML did not converge")
-        records.append({**record, "note": "; ".join(notes)})
-    return records
+        parts = [note]
+        if k == 1 and knapp_hartung:
+            parts.append(KNAPP_HARTUNG_NEEDS_TWO_SITES)
+        if zero_se:
+            parts.append(zero_se_note(estimate))
+        if not converged:
+            parts.append("REML did not converge")
+        notes.append("; ".join(parts))
+    same = {**keys, "method": plan.primary_method, "test": plan.primary_test}
+    return {
+        **{column: [value] * rows for column, value in same.items()},
+        "step": np.arange(1, rows + 1),
+        "site_id": [site for site, _ in steps],
+        "enrolled": [plan.enrolled.get(site, "") for site, _ in steps],
+        "k": fits["k"],
+        **{
+            field: np.where(empty, np.nan, fits[field])
+            for field in SENSITIVITY_FIELDS
+            if field != "k"
+        },
+        "note": notes,
+    }
+
+
+def _sensitivity_table(parts: list[dict[str, Sequence]]) -> pd.DataFrame:
+    return typed_columns(
+        *stacked_columns(parts, SENSITIVITY_COLUMNS),
+        SENSITIVITY_COLUMNS,
+        SENSITIVITY_TEXT,
+        ("step", "k"),
+    )
 
 
 def leave_one_out(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
     """Each included site left out in turn (primary method and test, both measures)."""
-    records = []
+    parts = []
     for keys, effects in effects_by_analysis(summaries, plan):
         steps = [(site, f"without {site}") for site in effects.sites]
-        records += _sensitivity_records(
-            keys, plan, effects, Subsets.leave_one_out(effects.k), steps
+        parts.append(
+            _sensitivity_columns(keys, plan, effects, Subsets.leave_one_out(effects.k), steps)
         )
-    return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
+    return _sensitivity_table(parts)
 
 
 def enrolment_order(effects: SiteEffects, plan: Pooling) -> list[int]:
@@ -315,12 +336,12 @@ def enrolment_order(effects: SiteEffects, plan: Pooling) -> list[int]:
 
 def cumulative(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
     """Sites added one at a time in enrolment order (primary method and test)."""
-    records = []
+    parts = []
     for keys, effects in effects_by_analysis(summaries, plan):
         order = enrolment_order(effects, plan)
         steps = [(effects.sites[index], f"adds {effects.sites[index]}") for index in order]
-        records += _sensitivity_records(keys, plan, effects, Subsets.cumulative(order), steps)
-    return typed_frame(records, SENSITIVITY_COLUMNS, SENSITIVITY_TEXT, ("step", "k"))
+        parts.append(_sensitivity_columns(keys, plan, effects, Subsets.cumulative(order), steps))
+    return _sensitivity_table(parts)
 
 
 def all_summaries(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -32,9 +32,14 @@ def _scores(counts: pd.DataFrame) -> np.ndarray:
 
 def pooled_descriptives(counts: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     records = []
+    # Split once: comparing every row's role and outcome again for each of the 16 took
+    # most of this table's time at 1,000 sites. Sums of counts are exact in any order.
+    by_analysis = {
+        key: rows for key, rows in counts.groupby(["role", "outcome"], sort=False, dropna=False)
+    }
     for role in instrument.roles:
         for outcome in instrument.outcomes:
-            rows = counts[(counts["role"] == role) & (counts["outcome"] == outcome)]
+            rows = by_analysis.get((role, outcome), counts.iloc[0:0])
             pre = rows[rows["timepoint"] == instrument.baseline]
             post = rows[rows["timepoint"] == instrument.follow_up]
             per_site = pre.groupby("site_id")["count"].sum()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from revmentor.core.moderators import UNKNOWN, Moderator, ModeratorValue
-from revmentor.core.tables import typed_frame
+from revmentor.core.tables import stacked_columns, typed_columns, typed_frame
 from revmentor.pooling.analyses import MODERATOR_TESTS
 from revmentor.pooling.consortium import Pooling, effects_by_analysis
 from revmentor.pooling.effects import SiteEffects
@@ -209,21 +209,36 @@ def moderator_tables(
 
 def influence_table(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
     """Each site's influence on each random-effects z-test fit."""
-    records: list[dict[str, Any]] = []
+    parts: list[dict[str, Sequence]] = []
     for keys, effects in effects_by_analysis(summaries, plan):
         for method in RANDOM_EFFECTS:
             analysis = {**keys, "method": method}
             if effects.k == 1:
                 note = "k = 1: influence diagnostics need two or more sites"
-                records.append({**analysis, "site_id": effects.sites[0], "note": note})
+                parts.append(
+                    {**_repeated(analysis, 1), "site_id": [effects.sites[0]], "note": [note]}
+                )
                 continue
             if effects.k == 0:
                 continue
             diagnostics = influence_diagnostics(effects.y, effects.v, method, plan.level)
-            for index, site in enumerate(effects.sites):
-                row = {name: diagnostics[name][index] for name in INFLUENCE_FIELDS}
-                row["influential"] = "yes" if row["influential"] else "no"
-                converged = diagnostics["converged"][index]
-                note = "" if converged else f"REML without {site} did not converge"
-                records.append({**analysis, "site_id": site, **row, "note": note})
-    return typed_frame(records, INFLUENCE_COLUMNS, INFLUENCE_TEXT, ())
+            parts.append(
+                {
+                    **_repeated(analysis, effects.k),
+                    "site_id": list(effects.sites),
+                    **{name: diagnostics[name] for name in INFLUENCE_FIELDS},
+                    "influential": np.where(diagnostics["influential"], "yes", "no").tolist(),
+                    "note": [
+                        "" if converged else f"REML without {site} did not converge"
+                        for site, converged in zip(
+                            effects.sites, diagnostics["converged"].tolist(), strict=True
+                        )
+                    ],
+                }
+            )
+    columns, rows = stacked_columns(parts, INFLUENCE_COLUMNS)
+    return typed_columns(columns, rows, INFLUENCE_COLUMNS, INFLUENCE_TEXT, ())
+
+
+def _repeated(values: Mapping[str, str], rows: int) -> dict[str, list[str]]:
+    return {column: [value] * rows for column, value in values.items()}

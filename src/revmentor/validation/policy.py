@@ -153,7 +153,8 @@ def current_sites_only(table: pd.DataFrame, site_ids: Sequence[str]) -> pd.DataF
     """The overview rows of the registry's sites, in registry order; a site missing from the
     shards' tables is a workflow fault, never a silent gap."""
     order = {site: index for index, site in enumerate(site_ids)}
-    missing = [site for site in site_ids if site not in set(table["site_id"])]
+    written = set(table["site_id"])
+    missing = [site for site in site_ids if site not in written]
     if missing:
         raise StepFailure(
             f"no validation result for site(s) {', '.join(missing)}: run the workflow again"

@@ -33,16 +33,22 @@ def stale_site_files(
     stale: dict[str, list[str]] = {}
     for pattern in patterns:
         matcher = pattern_regex(pattern, site_id_pattern, placeholder)
-        for path in sorted(root.glob(pattern.replace(placeholder, "*"))):
+        # The cheap tests first and the file system last: at 1,000 sites nearly every
+        # file is a current site's, and sorting or asking the disk about each one cost
+        # the most.
+        found = []
+        for path in root.glob(pattern.replace(placeholder, "*")):
             name = path.relative_to(root).as_posix()
             match = matcher.fullmatch(name)
             if (
                 match
-                and path.is_file()
                 and match.group(1) not in current_sites
                 and name not in keep
+                and path.is_file()
             ):
-                stale.setdefault(match.group(1), []).append(name)
+                found.append((path, match.group(1), name))
+        for _, site, name in sorted(found, key=lambda item: item[0]):
+            stale.setdefault(site, []).append(name)
     return dict(sorted(stale.items()))
 
 
