@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from revmentor.core.tables import typed_frame
+from revmentor.core.logs import StepFailure
+from revmentor.core.tables import read_typed_csv, typed_frame
 
 COLUMNS = ("text", "count", "number")
 
@@ -52,3 +54,31 @@ def test_no_records_give_the_header_and_the_types():
     assert frame.empty and list(frame.columns) == list(COLUMNS)
     assert frame.dtypes.tolist() == [np.dtype(object), pd.Int64Dtype(), np.dtype(float)]
     assert frame.to_csv(index=False) == "text,count,number\n"
+
+
+def test_read_typed_csv_reads_each_cell_as_typed_frame_types_its_record(tmp_path):
+    """Column by column (each distinct text parsed once), the frame is what the cell by
+    cell records give: empty numbers missing, text kept, an unknown column dropped and a
+    column the file lacks empty."""
+    path = tmp_path / "table.csv"
+    path.write_text("text,count,number,extra\na,3,1.5,7\n,,,\nb,3,1.5,8\n,0,-2e-05,9\n")
+    frame = read_typed_csv(path, (*COLUMNS, "absent"), {"text", "absent"}, {"count"})
+    expected = typed_frame(
+        [
+            {"text": "a", "count": 3.0, "number": 1.5},
+            {"text": ""},
+            {"text": "b", "count": 3.0, "number": 1.5},
+            {"text": "", "count": 0.0, "number": -2e-05},
+        ],
+        (*COLUMNS, "absent"),
+        {"text", "absent"},
+        {"count"},
+    )
+    pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_read_typed_csv_names_the_first_unreadable_cell_in_reading_order(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("text,count,number\na,1,2\nb,1,1_6\nc,x,1\n")
+    with pytest.raises(StepFailure, match=r"row 3, column 'number': '1_6'"):
+        read_typed_csv(path, COLUMNS, {"text"}, {"count"})

@@ -25,7 +25,6 @@ from matplotlib import transforms
 from matplotlib.figure import Figure
 
 from revmentor.core.moderators import UNKNOWN, Moderator, ModeratorValue
-from revmentor.pooling.moderators import design, fitted_line, meta_regression
 from revmentor.report.figures.forest import (
     AXIS_LABELS,
     CLIPPED_NOTE,
@@ -191,6 +190,10 @@ def bubble_data(
     """The content of one bubble plot: each pooled site's estimate (``effects``: site_id,
     yi, vi, as weights.csv) against its value of a numeric moderator, and the
     meta-regression line with its CI, fitted by the same function as moderators.csv."""
+    # Imported here: the fit needs scipy, which the forest and Likert jobs (that import this
+    # module through figure_plan) would otherwise load for nothing (~1 s).
+    from revmentor.pooling.moderators import design, fitted_line, meta_regression
+
     known, without = _known(effects, values)
     xs = np.array([float(values[str(site)]) for site in known["site_id"]], dtype=float)  # type: ignore[arg-type]
     ys = known["yi"].to_numpy(dtype=float)
