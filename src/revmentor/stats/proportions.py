@@ -30,7 +30,7 @@ def binomial_half_p(count: int, n: int) -> float:
 
 # scipy.stats.binom's pmf, cdf and sf are these functions of scipy.special (Boost's), and
 # binomtest is a few lines over them: run here, they give binomtest's very floats
-# (tests/stats/test_proportions.py compares them over every count up to n = 300, and
+# (tests/stats/test_scipy_equivalents.py compares them over every count up to n = 120, and
 # beyond) without importing scipy.stats, which was most of a statistics job's start-up.
 # Should a scipy release rename them, binomtest itself is used.
 _BINOMIAL_UFUNCS = all(
@@ -48,22 +48,27 @@ def _binom_pmf(k: float, n: int) -> np.float64:
 
 def _binom_cdf(k: float, n: int) -> np.float64:
     """scipy.stats.binom.cdf(k, n, 0.5)."""
-    k = math.floor(k)
-    if k >= n:
-        return np.float64(1.0)
-    if k < 0:
-        return np.float64(0.0)
-    return np.clip(special._ufuncs._binom_cdf(np.float64(k), np.float64(n), _HALF), 0, 1)
+    return _binom_tail(special._ufuncs._binom_cdf, k, n, at_or_past_n=1.0)
 
 
 def _binom_sf(k: float, n: int) -> np.float64:
     """scipy.stats.binom.sf(k, n, 0.5)."""
+    return _binom_tail(special._ufuncs._binom_sf, k, n, at_or_past_n=0.0)
+
+
+def _binom_tail(
+    tail: Callable[[np.float64, np.float64, np.float64], np.float64],
+    k: float,
+    n: int,
+    at_or_past_n: float,
+) -> np.float64:
+    """A tail of Binomial(n, 1/2) at floor(k), with scipy.stats' values off the support."""
     k = math.floor(k)
     if k >= n:
-        return np.float64(0.0)
+        return np.float64(at_or_past_n)
     if k < 0:
-        return np.float64(1.0)
-    return np.clip(special._ufuncs._binom_sf(np.float64(k), np.float64(n), _HALF), 0, 1)
+        return np.float64(1.0 - at_or_past_n)
+    return np.clip(tail(np.float64(k), np.float64(n), _HALF), 0, 1)
 
 
 def _binomtest_half(k: int, n: int) -> float:
