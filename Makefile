@@ -16,10 +16,18 @@ export PATH := $(BIN):$(PATH)
 # Times the workflow on simulated consortia of 10, 100 and 1,000 sites: bench/RESULTS.md;
 # the moderator, subgroup and influence analyses against pooling: bench/MODERATORS.md; and
 # what every snakemake call pays before its first job: bench/PARSE.md.
+# The whole workflow at 10, 100 and 1,000 sites (bench/RESULTS.md), then each stage's own
+# work on the finished 1,000-site consortium it leaves in bench/work/sites1000.
+BENCH_RUN = bench/work/sites1000
 bench: $(STAMP)
 	python bench/bench_parse.py
 	python bench/bench_moderators.py
 	python bench/run_bench.py
+	python bench/bench_site_stats.py --sites 100
+	python bench/bench_pool_steps.py --consortium $(BENCH_RUN)
+	python bench/bench_report_steps.py $(BENCH_RUN)
+	python bench/bench_site_pages.py $(BENCH_RUN)
+	python bench/bench_pooling.py
 
 # One live run at a time: 'revmentor run' holds a lock for the whole run, and removes
 # Snakemake's lock when a killed run left it behind. Extra Snakemake arguments: ARGS=...
