@@ -135,8 +135,8 @@ CASES = {
     ),
     "a function of revmentor.pooling.combined": (
         "src/revmentor/pooling/combined.py",
-        "return float(stats.norm.isf(p_one))",
-        "return float(stats.norm.isf(p_one)) + 0.0",
+        'p_two = float(row["wilcoxon_p"])',
+        'p_two = float(row["wilcoxon_p"]) + 0.0',
         jobs(
             "pool_sites",
             "replication_criteria",

@@ -101,11 +101,6 @@ def one_sided_p(row: Mapping[str, object]) -> float:
     return p_two / 2 if direction > 0 else (1 - p_two / 2 if direction < 0 else 0.5)
 
 
-def one_sided_z(row: Mapping[str, object]) -> float:
-    """The site's z for 'improved' (see :func:`one_sided_p`)."""
-    return float(stats.norm.isf(one_sided_p(row)))
-
-
 def stouffer(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]]:
     excluded, weighted, weights2, n_total = [], 0.0, 0.0, 0
     needed = ("wilcoxon_p", "w_plus", "w_minus", "n_pairs")
