@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,14 +48,19 @@ class Workspace:
             raise AssertionError(f"snakemake failed:\n{result.stdout}\n{result.stderr}")
         return result
 
+    @classmethod
+    def on_disk(cls, root: Path, env: Mapping[str, str], own_package: bool) -> Workspace:
+        """A workspace whose folder is already written (copied, or run by another worker)."""
+        workspace = cls.__new__(cls)
+        workspace.root, workspace.env = root, dict(env)
+        if own_package:
+            workspace.env["PYTHONPATH"] = str(root / "src")
+        return workspace
+
     def clone(self, root: Path) -> Workspace:
         """A copy of this workspace, results and Snakemake's records included."""
         shutil.copytree(self.root, root, symlinks=True)
-        copy = Workspace.__new__(Workspace)
-        copy.root, copy.env = root, dict(self.env)
-        if "PYTHONPATH" in copy.env:
-            copy.env["PYTHONPATH"] = str(root / "src")
-        return copy
+        return Workspace.on_disk(root, self.env, own_package="PYTHONPATH" in self.env)
 
     def start(self, *args: str) -> subprocess.Popen:
         """Start snakemake in the background, in its own process group (to kill it whole)."""
@@ -199,9 +204,7 @@ def example_run(tmp_path_factory) -> Workspace:
                 shutil.rmtree(shared)
             Workspace(shared / "work", own_package=True).snakemake(check=True)
             finished.touch()
-    original = Workspace.__new__(Workspace)
-    original.root = shared / "work"
-    original.env = {**os.environ, "PYTHONPATH": str(original.root / "src")}
+    original = Workspace.on_disk(shared / "work", os.environ, own_package=True)
     return original.clone(tmp_path_factory.mktemp("example") / "work")
 
 
