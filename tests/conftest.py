@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from revmentor.core.config import load_config
 from revmentor.core.instrument import Instrument
+
+if TYPE_CHECKING:
+    from tests.workflow.conftest import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,12 +24,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     modules in collection order) the modules with end-to-end runs come first, so that the
     workers share them and the many quick modules fill the end: a module whose runs came
     last would leave the other worker idle. Those that make their own runs lead, so that
-    while one worker makes the shared example run the other has work of its own."""
+    while one worker makes the shared example run the other has work of its own. Of those
+    on the example run, the SLURM test comes first: it mostly waits on the cluster's queue,
+    which costs least while the other worker has runs to make."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         return
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     on_example = {item.path for item in items if "example_run" in item.fixturenames}
-    items.sort(key=lambda item: (item.path not in slow, item.path in on_example))
+    waiting = {item.path for item in items if item.get_closest_marker("slurm")}
+    items.sort(
+        key=lambda item: (item.path not in slow, item.path in on_example, item.path not in waiting)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +50,37 @@ def config() -> dict:
 @pytest.fixture(scope="session")
 def instrument(config) -> Instrument:
     return Instrument.from_config(config["instrument"])
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory) -> Workspace:
+    """One complete run of the example consortium, shared by the tests that only read it.
+
+    It imports its own copy of the package, so that a test may edit the code; every test
+    that changes a file restores it. Under pytest-xdist (make test) the first worker to
+    need it runs it once, in the folder all workers share, and each worker then tests its
+    own copy: one worker's edit never shows in another's run.
+    """
+    # Here, not in tests/workflow/conftest.py, so that a test of another folder that needs a
+    # finished run (tests/validation/test_id_roundtrip.py) copies this one instead of
+    # making its own; one definition, so that no session makes it twice.
+    from tests.workflow.conftest import Workspace
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        workspace = Workspace(tmp_path_factory.mktemp("example") / "work", own_package=True)
+        workspace.snakemake(check=True)
+        return workspace
+    shared = tmp_path_factory.getbasetemp().parent / "example"
+    with open(shared.parent / "example.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        finished = shared / "finished"
+        if not finished.exists():
+            if shared.exists():
+                shutil.rmtree(shared)
+            Workspace(shared / "work", own_package=True).snakemake(check=True)
+            finished.touch()
+    original = Workspace.on_disk(shared / "work", os.environ, own_package=True)
+    return original.clone(tmp_path_factory.mktemp("example") / "work")
 
 
 @pytest.fixture(scope="session")

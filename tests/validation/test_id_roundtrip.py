@@ -185,10 +185,14 @@ FOR_PEOPLE = ("results/tables", "results/pooled")
 
 
 @pytest.mark.slow
-def test_workflow_keeps_hostile_ids_apart_and_neutralises_the_name(tmp_path, instrument, config):
-    from tests.workflow.conftest import Workspace, shard_target
+def test_workflow_keeps_hostile_ids_apart_and_neutralises_the_name(
+    example_run, tmp_path, instrument, config
+):
+    from tests.workflow.conftest import shard_target
 
-    workspace = Workspace(tmp_path / "work")
+    # A copy of the finished example run: the added site reruns its shard and the
+    # consortium steps behind the targets, which write every table read below.
+    workspace = example_run.clone(tmp_path / "work")
     data = workspace.root / "data/hostile/responses.csv"
     data.parent.mkdir(parents=True)
     data.write_text(hostile_site_csv(instrument, "hostile"), encoding="utf-8", newline="")

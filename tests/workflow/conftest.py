@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -180,32 +179,6 @@ def shard_target(site_id: str, step: str = "stats", shards: int = 64) -> str:
 @pytest.fixture
 def workspace(tmp_path) -> Workspace:
     return Workspace(tmp_path / "work")
-
-
-@pytest.fixture(scope="session")
-def example_run(tmp_path_factory) -> Workspace:
-    """One complete run of the example consortium, shared by the tests that only read it.
-
-    It imports its own copy of the package, so that a test may edit the code; every test
-    that changes a file restores it. Under pytest-xdist (make test) the first worker to
-    need it runs it once, in the folder all workers share, and each worker then tests its
-    own copy: one worker's edit never shows in another's run.
-    """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        workspace = Workspace(tmp_path_factory.mktemp("example") / "work", own_package=True)
-        workspace.snakemake(check=True)
-        return workspace
-    shared = tmp_path_factory.getbasetemp().parent / "example"
-    with open(shared.parent / "example.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        finished = shared / "finished"
-        if not finished.exists():
-            if shared.exists():
-                shutil.rmtree(shared)
-            Workspace(shared / "work", own_package=True).snakemake(check=True)
-            finished.touch()
-    original = Workspace.on_disk(shared / "work", os.environ, own_package=True)
-    return original.clone(tmp_path_factory.mktemp("example") / "work")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """End to end: a hospital registered with `revmentor new-site` that has not sent its file
 yet is awaiting data. The run goes on without it and says so (overview, flow, report);
-when the file arrives only its shard and the consortium steps run. Under
-validation.on_missing_data: stop the missing file stops the run."""
+when its filled-in template arrives only its shard and the consortium steps run, and the
+site is validated from it. Under validation.on_missing_data: stop the missing file stops
+the run."""
 
 from __future__ import annotations
 
@@ -13,10 +14,31 @@ from openpyxl import load_workbook
 
 from revmentor.cli import main
 from revmentor.simulate.model import SiteDesign, simulate_site
-from tests.workflow.conftest import shard_jobs
-from tests.workflow.test_new_site import CONSORTIUM_STEPS
+from tests.workflow.conftest import shard_jobs, shard_target
 
 pytestmark = pytest.mark.slow
+CONSORTIUM_STEPS = {
+    (rule, "")
+    for rule in (
+        "validation_overview",
+        "policy_check",
+        "pool_sites",
+        "pool_sensitivity",
+        "pool_moderators",
+        "pool_items",
+        "ipd_model",
+        "replication_criteria",
+        "report_tables",
+        "report_forests",
+        "report_moderators",
+        "report_likert",
+        "report_flow",
+        "report_config",
+        "audit_manifest",
+        "report_page",
+        "audit_report",
+    )
+}
 REASON = "no data file yet at data/leeds/responses.xlsx"
 
 
@@ -25,9 +47,11 @@ def register_leeds(root) -> None:
     assert main([*command, "--enrolled", "2025-02-01"]) == 0
 
 
-def test_a_site_awaiting_data_is_counted_and_joins_when_its_file_arrives(
+def test_a_new_site_awaiting_data_is_counted_and_analysed_once_its_template_arrives(
     example_run, tmp_path, instrument, capsys
 ):
+    """One copy follows a site from `revmentor new-site` to its analysed data: awaiting
+    data first, then its filled-in template validated and summarised."""
     # A copy of the finished example run, with its own copy of the package: the code the
     # jobs ran stays the code the dry runs see.
     workspace = example_run.clone(tmp_path / "work")
@@ -80,6 +104,15 @@ def test_a_site_awaiting_data_is_counted_and_joins_when_its_file_arrives(
         *CONSORTIUM_STEPS,
         ("all", ""),
     }
+    # What the template gives is the site's part: its shard (validation and statistics);
+    # the consortium steps it then joins are the ones the run above made with it awaiting.
+    workspace.snakemake(shard_target("leeds"), check=True)
+    report = json.loads((results / "validation/leeds.json").read_text())
+    assert report["status"] == "valid"
+    assert report["sheet"] == "responses"
+    assert report["participants"] == {"mentor": 4, "mentee": 3}
+    summary = pd.read_csv(results / "sites/leeds/summary.csv")
+    assert set(summary["role"]) == {"mentor", "mentee"}
 
 
 def test_on_missing_data_stop_stops_the_run_naming_the_site_row_and_path(workspace):

@@ -93,7 +93,13 @@ def small_demographic_counts(text: str, demographics: set[str], min_cell: int) -
     return found
 
 
-def test_nothing_personal_leaves_the_centre_or_reaches_a_log(workspace, instrument, config):
+def test_nothing_personal_leaves_the_centre_or_reaches_a_log(
+    example_run, tmp_path, instrument, config
+):
+    # A copy of the finished example run: the planted data reruns the two sites' shards and
+    # every consortium step, so each file searched below is written from it; the other
+    # sites' shard files are the same bytes a run from scratch would write.
+    workspace = example_run.clone(tmp_path / "work")
     root = workspace.root
     pilot = root / "data/example/pilot.csv"
     lines = pilot.read_text().splitlines()

@@ -104,7 +104,9 @@ def test_a_site_removed_from_the_registry_leaves_no_report_behind(example_run, t
     assert "pilot" in (workspace.root / "results/validation/pilot.md").read_text()
 
 
-def test_the_policy_check_records_what_the_analyses_go_on_with(workspace):
+def test_the_policy_check_records_what_the_analyses_go_on_with(example_run, tmp_path):
+    # A copy of the finished example run: only the changed site's shard is validated again.
+    workspace = example_run.clone(tmp_path / "copy")
     workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
     workspace.set_config(**{"validation.on_invalid_site": "exclude"})
     workspace.snakemake("results/validation/policy_check.txt", check=True)

@@ -10,7 +10,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_stop_policy_fails_and_names_site_report_and_first_error(workspace):
+def test_stop_policy_fails_and_names_site_report_and_first_error(example_run, tmp_path):
+    # A copy of the finished example run: only the changed site's shard is validated again.
+    workspace = example_run.clone(tmp_path / "copy")
     workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
     result = workspace.snakemake()
     assert result.returncode != 0
@@ -25,7 +27,10 @@ def test_stop_policy_fails_and_names_site_report_and_first_error(workspace):
     ]
 
 
-def test_exclude_policy_goes_on_and_shows_the_exclusion_everywhere(workspace):
+def test_exclude_policy_goes_on_and_shows_the_exclusion_everywhere(example_run, tmp_path):
+    # A copy of the finished example run: only northgate's shard is validated and summarised
+    # again, so every file read below that names it was written by this run.
+    workspace = example_run.clone(tmp_path / "copy")
     workspace.corrupt_cell("example/northgate.csv", 5, "strengths", "7")
     workspace.set_config(**{"validation.on_invalid_site": "exclude"})
     workspace.snakemake("results/pooled/meta_analysis.csv", "results/pooled/items.csv", check=True)
