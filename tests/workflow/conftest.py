@@ -18,6 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 #: Files that differ between identical runs by design (docs/reproducibility.md).
 VARYING = {"results/audit/run.json", "results/report.html"}
 COPIED = ("Snakefile", "config", "workflow", "data", "profiles")
+#: The shard count the workflows of these tests run with: the config's default, read from
+#: it, so that the expected shard jobs follow a change of the default.
+SHARDS = yaml.safe_load((REPO / "config/config.yaml").read_text())["execution"]["shards"]
 
 
 class Workspace:
@@ -159,7 +162,7 @@ class Workspace:
         path.write_text("\n".join(lines) + "\n")
 
 
-def shard_jobs(*site_ids: str, shards: int = 64) -> set[tuple[str, str]]:
+def shard_jobs(*site_ids: str, shards: int = SHARDS) -> set[tuple[str, str]]:
     """The per-shard jobs that serve these sites (as a dry run lists them)."""
     from revmentor.core.sharding import shard_of
 
@@ -167,7 +170,7 @@ def shard_jobs(*site_ids: str, shards: int = 64) -> set[tuple[str, str]]:
     return {(rule, name) for name in names for rule in ("validate_shard", "stats_shard")}
 
 
-def shard_target(site_id: str, step: str = "stats", shards: int = 64) -> str:
+def shard_target(site_id: str, step: str = "stats", shards: int = SHARDS) -> str:
     """The file that asks Snakemake for a site's outputs: its shard's manifest of ``step``
     ('validate' or 'stats'); Snakemake does not track the per-site files one by one."""
     from revmentor.core.sharding import shard_of

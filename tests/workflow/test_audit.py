@@ -12,7 +12,7 @@ import yaml
 
 from revmentor.cli import main
 from revmentor.core.sharding import shard_of
-from tests.workflow.conftest import Workspace, shard_jobs
+from tests.workflow.conftest import SHARDS, Workspace, shard_jobs
 
 pytestmark = pytest.mark.slow
 RESPONSES_SITES = ("pilot", "northgate", "riverside", "hillcrest", "seaview")
@@ -187,7 +187,7 @@ def test_a_package_upgrade_reruns_the_steps_that_import_it(finished, tmp_path):
 def test_a_per_site_file_deleted_by_hand_reruns_only_its_shards_statistics(finished):
     """Snakemake tracks a shard by its manifest, not each site's files: the workflow drops a
     manifest that names a file no longer there, so the shard's job writes it again."""
-    shard = shard_of("pilot", 64)
+    shard = shard_of("pilot", SHARDS)
     likert = finished.root / "results/sites/pilot/likert.csv"
     manifest = finished.root / f"results/shards/{shard}/stats.json"
     saved = {path: (path.read_bytes(), path.stat()) for path in (likert, manifest)}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from revmentor.core.sharding import shard_of
-from tests.workflow.conftest import Workspace, shard_target
+from tests.workflow.conftest import SHARDS, Workspace, shard_target
 
 pytestmark = pytest.mark.slow
 STOP_MESSAGE = (
@@ -98,7 +98,7 @@ def test_a_site_removed_from_the_registry_leaves_no_report_behind(example_run, t
     # seaview was its shard's only site: the shard's files (its manifests name seaview's
     # files) go too.
     assert "removed the outputs of 1 shard(s) that no longer hold any registered" in result.stderr
-    assert not (workspace.root / f"results/shards/{shard_of('seaview', 64)}").exists()
+    assert not (workspace.root / f"results/shards/{shard_of('seaview', SHARDS)}").exists()
     assert list(overview_rows(workspace).index) == [row[0] for row in rows if row[0] != "seaview"]
     assert "seaview" not in (workspace.root / "results/validation/overview.md").read_text()
     assert "pilot" in (workspace.root / "results/validation/pilot.md").read_text()
