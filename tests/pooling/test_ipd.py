@@ -11,6 +11,7 @@ import pytest
 from scipy import optimize
 
 from revmentor.core.instrument import TOTAL
+from revmentor.core.tables import csv_text
 from revmentor.pooling import ipd
 from revmentor.pooling.descriptives import DESCRIPTIVE_COLUMNS, pooled_descriptives
 from revmentor.pooling.ipd import (
@@ -24,6 +25,7 @@ from revmentor.pooling.ipd import (
     NOTE_ONE_PARTICIPANT,
     NOTE_ONE_SITE,
     change_scores,
+    ipd_table,
     mixed_model,
     reml_slope_at_zero,
 )
@@ -253,3 +255,25 @@ def test_pooled_quartiles_over_all_sites_are_spss_type_6(cleans, instrument):
     assert (total["q1_post"], total["median_post"], total["q3_post"]) == (27.75, 29.5, 31.25)
     mentee = table[(table["role"] == "mentee") & (table["outcome"] == TOTAL)].iloc[0]
     assert (mentee["k_sites"], mentee["n_pairs"], mentee["median_pre"]) == (1, 1, 20)
+
+
+def test_the_one_stage_table_does_not_depend_on_the_order_sites_arrive_in(instrument):
+    """The workflow gathers the change tables shard by shard, so the shard count decides
+    the order of the sites' rows; the table must come out the same, to the last bit."""
+    rng = np.random.default_rng(11)
+    blocks = [
+        pd.DataFrame(
+            {
+                "site_id": f"site{number:02d}",
+                "role": "mentor",
+                "outcome": TOTAL,
+                "change": rng.integers(-3, 12, size=int(rng.integers(4, 15))).astype(float),
+            }
+        )
+        for number in range(40)
+    ]
+    tables = [
+        csv_text(ipd_table(pd.concat(order, ignore_index=True), instrument, {}), for_people=True)
+        for order in (blocks, blocks[::-1], blocks[1::2] + blocks[::2])
+    ]
+    assert tables[0] == tables[1] == tables[2]

@@ -290,6 +290,10 @@ def ipd_table(
     the same sites, so that their agreement shows; ``not_in_model`` names the sites
     (summary-only or excluded) that cannot enter, and why."""
     left_out = "; ".join(f"{site}: {why}" for site, why in not_in_model.items())
+    # Sums over sites run in row order, so the rows come in one order, by site id: the
+    # workflow gathers them shard by shard, and the shard count must not move the last
+    # digits of the estimates.
+    changes = changes.sort_values("site_id", kind="stable", ignore_index=True)
     records = []
     for role in instrument.roles:
         for outcome in instrument.outcomes:
