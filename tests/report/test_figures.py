@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -11,6 +13,9 @@ import pytest
 from PIL import Image
 
 from revmentor.report import figures
+from revmentor.report.figures import forest as forest_module
+
+REPO = Path(__file__).resolve().parents[2]
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LEVELS = (1, 2, 3, 4, 5)
@@ -282,3 +287,26 @@ def test_png_is_200_dpi_and_height_grows_with_rows(tmp_path: Path) -> None:
     with Image.open(png) as image:
         assert image.size[0] == pytest.approx(small.get_figwidth() * 200, abs=1)
         assert image.info["dpi"][0] == pytest.approx(200, abs=0.5)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_site_ci_text_has_the_normal_quantile_of_scipy_stats(level: float) -> None:
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + level / 2))
+    assert f"estimate \u00b1 {z:.2f}\u00b7" in forest_module.site_ci_text(level)
+
+
+def test_a_forest_plot_is_made_without_importing_scipy_stats() -> None:
+    """scipy.stats is most of a figure job's imports; the forest job does not need it."""
+    script = (
+        "import sys\n"
+        "from tests.report.test_figures import forest\n"
+        "from revmentor.report.figures import draw_forest\n"
+        "draw_forest(forest(4))\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert shown.stdout.strip() == "False"

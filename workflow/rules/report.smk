@@ -6,6 +6,12 @@ localrules:
     report_config,
 
 
+# Figures drawn before, by the SHA-256 of all that decides their bytes: a figure job copies
+# the ones whose data did not change (docs/reproducibility.md). Outside results/, which
+# holds only what the audit manifest lists.
+FIGURE_CACHE = ".cache/figures"
+
+
 rule report_tables:
     input:
         meta="results/pooled/meta_analysis.csv",
@@ -49,6 +55,7 @@ rule report_forests:
         settings=report_settings(FOREST_SETTINGS),
         instrument=config["instrument"],
         kind="forest",
+        figure_cache=f"{FIGURE_CACHE}/forest",
     script:
         "../scripts/report_figures.py"
 
@@ -74,6 +81,7 @@ rule report_moderators:
         moderators=config["moderators"],
         moderator_values=moderator_values(),
         kind="moderators",
+        figure_cache=f"{FIGURE_CACHE}/moderators",
     script:
         "../scripts/report_figures.py"
 
@@ -95,6 +103,7 @@ rule report_likert:
         instrument=config["instrument"],
         summary_sites=sites_with_format("summary"),
         kind="likert",
+        figure_cache=f"{FIGURE_CACHE}/likert",
     script:
         "../scripts/report_figures.py"
 

@@ -1,6 +1,7 @@
 """Publication figures, as PNG and SVG: forest and cumulative plots, Likert bars, or why the
 sites differ (bubble, subgroup and Baujat plots)."""
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,23 +15,8 @@ from revmentor.report.figure_plan import (
     likert_figures,
     moderator_figures,
 )
-from revmentor.report.figures import ForestData, LikertData, draw_forest, draw_likert, save_figure
-from revmentor.report.figures.baujat import BaujatData, draw_baujat
-from revmentor.report.figures.moderators import (
-    BubbleData,
-    SubgroupData,
-    draw_bubble,
-    draw_subgroups,
-)
+from revmentor.report.figures.batch import write_figures
 from revmentor.report.settings import settings_from
-
-DRAW = {
-    ForestData: draw_forest,
-    LikertData: draw_likert,
-    BubbleData: draw_bubble,
-    SubgroupData: draw_subgroups,
-    BaujatData: draw_baujat,
-}
 
 with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
     settings = settings_from(snakemake.params.settings)
@@ -62,6 +48,8 @@ with step_logging(snakemake.log[0], f"report_{snakemake.params.kind}") as log:
             instrument.timepoints,
             summary_sites=snakemake.params.summary_sites,
         )
-    for stem, data in figures.items():
-        save_figure(DRAW[type(data)](data), folder / stem)
+    cache = snakemake.params.figure_cache
+    drawn = write_figures(figures, folder, cache_folder=Path(cache) if cache else None)
     log.info("%d figures", len(figures))
+    # Not in the log, an output that must not depend on what an earlier run left cached.
+    print(f"{len(drawn)} drawn, {len(figures) - len(drawn)} copied from {cache}", file=sys.stderr)

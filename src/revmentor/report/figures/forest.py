@@ -172,10 +172,12 @@ def heterogeneity_text(row: Mapping[str, Any]) -> str:
 def site_ci_text(level: float = 0.95) -> str:
     """How a site's CI in the forest is made, so that a reader who finds another CI for
     the same site in the sites table (the paired t interval) knows why they differ."""
-    # Imported here: every figure job imports this module, and scipy.stats costs a second.
-    from scipy.stats import norm
+    # ndtri is what scipy.stats.norm.ppf computes (times scale 1, plus loc 0: the same
+    # float); scipy.special alone imports in a fifth of scipy.stats' time. Imported here:
+    # every figure job imports this module.
+    from scipy.special import ndtri
 
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(ndtri(0.5 + level / 2))
     return (
         f"Site CIs: estimate \u00b1 {z:.2f}\u00b7\u221avi, the normal approximation used in "
         "the pooling; the sites table also gives the paired-t CI."
