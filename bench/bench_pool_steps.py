@@ -28,15 +28,9 @@ import yaml
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import moderators_from_config, site_values
 from revmentor.core.summary_format import read_items, read_summary
-from revmentor.core.tables import csv_text
+from revmentor.core.tables import csv_text, stacked_frames
 from revmentor.pooling.combined import combined_tests
-from revmentor.pooling.consortium import (
-    all_summaries,
-    cumulative,
-    leave_one_out,
-    meta_table,
-    plan_from,
-)
+from revmentor.pooling.consortium import cumulative, leave_one_out, meta_table, plan_from
 from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.pooling.heterogeneity import influence_table, moderator_tables
 from revmentor.pooling.ipd import ipd_table
@@ -113,8 +107,8 @@ def run(root: Path, copies: int, skip: set[str], repeat: int) -> dict[str, float
             },
         )
         steps: dict[str, Callable[[], object]] = {
-            "read summaries": lambda: all_summaries([read_summary(p) for p in inputs["summary"]]),
-            "read items": lambda: all_summaries([read_items(p) for p in inputs["items"]]),
+            "read summaries": lambda: stacked_frames([read_summary(p) for p in inputs["summary"]]),
+            "read items": lambda: stacked_frames([read_items(p) for p in inputs["items"]]),
             "read likert": lambda: pd.concat(
                 [pd.read_csv(p) for p in inputs["likert"]], ignore_index=True
             ),

@@ -24,13 +24,14 @@ from revmentor.audit.manifest import (
 )
 from revmentor.core.config import CONFIG_SCHEMA, SITES_SCHEMA, load_config, read_yaml
 from revmentor.core.disclosure import DisclosurePolicy, exported_items, exported_summary
+from revmentor.core.files import write_text
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import Moderator, moderators_from_config
 from revmentor.core.problems import ProblemsError
 from revmentor.core.redcap import dictionary_csv, event_timepoints, events_problems
 from revmentor.core.site_ids import site_id_problem, site_name_problem, visible
 from revmentor.core.summary_format import SUMMARY_COLUMNS
-from revmentor.core.tables import csv_text, write_text
+from revmentor.core.tables import csv_text
 from revmentor.core.workbook import responses_workbook, save_workbook
 from revmentor.run_lock import RunRefused, run_workflow, unlock_workflow
 from revmentor.simulate.consortium import registry_text, responses_text, write_consortium

@@ -19,14 +19,9 @@ from revmentor.core.config import SITES_SCHEMA, read_yaml
 from revmentor.core.disclosure import DisclosurePolicy
 from revmentor.core.instrument import Instrument
 from revmentor.core.moderators import moderators_from_config, site_values
+from revmentor.core.tables import stacked_frames
 from revmentor.pooling.combined import combined_tests
-from revmentor.pooling.consortium import (
-    all_summaries,
-    cumulative,
-    leave_one_out,
-    meta_table,
-    plan_from,
-)
+from revmentor.pooling.consortium import cumulative, leave_one_out, meta_table, plan_from
 from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.pooling.heterogeneity import influence_table, moderator_tables
 from revmentor.pooling.ipd import ipd_table
@@ -122,7 +117,7 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
     plan = plan_from(
         instrument.roles, instrument.outcomes, enrolled, results.excluded, config["pooling"]
     )
-    summaries = all_summaries(results.summaries)
+    summaries = stacked_frames(results.summaries)
     meta, weights = meta_table(summaries, plan)
     frames = {
         "meta": meta,
@@ -132,7 +127,7 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
         ),
         "descriptives": pooled_descriptives(pd.concat(results.likert), instrument),
         "summaries": summaries,
-        "site_items": all_summaries(results.items),
+        "site_items": stacked_frames(results.items),
         "demographics": pd.concat(results.demographics, ignore_index=True),
     }
     frames["pooled_items"] = pooled_items(

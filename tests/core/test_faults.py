@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from revmentor.core.files import write_text
 from revmentor.core.logs import step_logging
-from revmentor.core.tables import write_text
 
 FULL = (
     "the disk (or quota) holding {folder}/ is full: free some space there, then run the "
@@ -181,7 +181,7 @@ def test_a_simulated_full_disk_at_close_names_the_output(tmp_path, monkeypatch, 
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(
-        "revmentor.core.tables.os.fdopen", lambda *a, **k: FullStream(real_fdopen(*a, **k))
+        "revmentor.core.files.os.fdopen", lambda *a, **k: FullStream(real_fdopen(*a, **k))
     )
     with pytest.raises(SystemExit), step_logging(tmp_path / "step.log", "step"):
         write_text(target, "a,b\n")

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from revmentor.core import tables
+from revmentor.core import files
+from revmentor.core.files import writable_folder_problem, write_text
 from revmentor.core.logs import step_logging
-from revmentor.core.tables import writable_folder_problem, write_text
 
 
 def test_disk_full_is_a_clear_error_and_no_partial_file_is_kept(tmp_path, monkeypatch, capsys):
@@ -18,7 +18,7 @@ def test_disk_full_is_a_clear_error_and_no_partial_file_is_kept(tmp_path, monkey
     def full_disk(source, destination):
         raise OSError(errno.ENOSPC, "No space left on device", str(destination))
 
-    monkeypatch.setattr(tables.os, "replace", full_disk)
+    monkeypatch.setattr(files.os, "replace", full_disk)
     with pytest.raises(SystemExit) as stopped, step_logging(tmp_path / "step.log", "step"):
         write_text(target, "a,b\n1,2\n")
     assert stopped.value.code == 1

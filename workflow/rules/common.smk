@@ -19,7 +19,7 @@ from revmentor.core.instrument import Instrument
 from revmentor.core.problems import ProblemsError
 from revmentor.core.shard_manifest import void_reason
 from revmentor.core.sharding import SHARD_NAME_PATTERN, group_by_shard
-from revmentor.core.tables import writable_folder_problem
+from revmentor.core.files import writable_folder_problem
 from revmentor.report.settings import TABLE_NAMES, settings_from
 from revmentor.report.figure_names import forest_stems, likert_stems, moderator_stems
 from revmentor.core.moderators import moderators_from_config

@@ -11,10 +11,10 @@ from revmentor.audit.manifest import (
     run_record,
     sha256_line,
 )
+from revmentor.core.files import write_text
 from revmentor.core.hashing import sha256_text
 from revmentor.core.logs import step_logging
 from revmentor.core.shard_manifest import listed_files, site_files
-from revmentor.core.tables import write_text
 
 with step_logging(snakemake.log[0], "audit_manifest") as log:
     given = snakemake.input

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from revmentor.audit.manifest import build_report_manifest, manifest_text
+from revmentor.core.files import write_text
 from revmentor.core.logs import step_logging
 from revmentor.core.shard_manifest import listed_files
-from revmentor.core.tables import write_text
 
 with step_logging(snakemake.log[0], "audit_report") as log:
     given = snakemake.input

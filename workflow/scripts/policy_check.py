@@ -3,8 +3,8 @@ each invalid site; otherwise record what the analyses go on with."""
 
 from pathlib import Path
 
+from revmentor.core.files import write_text
 from revmentor.core.logs import step_logging
-from revmentor.core.tables import write_text
 from revmentor.validation.policy import policy_check, read_overview
 from revmentor.validation.report import ValidationReport
 

@@ -5,13 +5,9 @@ import pandas as pd
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.summary_format import read_summary
-from revmentor.core.tables import write_csv
+from revmentor.core.tables import stacked_frames, write_csv
 from revmentor.pooling.combined import combined_tests
-from revmentor.pooling.consortium import (
-    all_summaries,
-    meta_table,
-    plan_from,
-)
+from revmentor.pooling.consortium import meta_table, plan_from
 from revmentor.pooling.descriptives import pooled_descriptives
 from revmentor.validation.policy import excluded_sites, read_overview
 
@@ -19,7 +15,7 @@ with step_logging(snakemake.log[0], "pool_sites") as log:
     params = snakemake.params
     excluded = excluded_sites(read_overview(snakemake.input.overview))
     plan = plan_from(params.roles, params.outcomes, params.enrolled, excluded, params.pooling)
-    summaries = all_summaries([read_summary(path) for path in snakemake.input.summaries])
+    summaries = stacked_frames([read_summary(path) for path in snakemake.input.summaries])
     meta, weights = meta_table(summaries, plan)
     write_csv(snakemake.output.meta, meta, for_people=True)
     counts = pd.concat([pd.read_csv(path) for path in snakemake.input.likert], ignore_index=True)

@@ -2,8 +2,8 @@
 
 import yaml
 
+from revmentor.core.files import write_text
 from revmentor.core.logs import step_logging
-from revmentor.core.tables import write_text
 
 with step_logging(snakemake.log[0], "report_config"):
     used = {"config": dict(snakemake.params.config), "sites": list(snakemake.params.sites)}

@@ -3,11 +3,11 @@
 import json
 from pathlib import Path
 
+from revmentor.core.files import write_text
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.moderators import moderators_from_config
 from revmentor.core.shard_manifest import site_files, write_files_manifest
-from revmentor.core.tables import write_text
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
 from revmentor.report.page.build import PageInputs, consortium_page, site_pages

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from revmentor.core.files import write_text
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.shard_manifest import read_manifest, write_shard_manifest
 from revmentor.core.summary_format import read_items, read_summary
-from revmentor.core.tables import table_csv, write_text
+from revmentor.core.tables import table_csv
 from revmentor.stats.distributions import CHANGE_COLUMNS, change_table
 from revmentor.stats.pairs import site_pairs
 from revmentor.steps import SITE_TABLES, site_tables

@@ -2,11 +2,12 @@
 the shard's overview and, last, its manifest of those files."""
 
 from revmentor.core.disclosure import DisclosurePolicy
+from revmentor.core.files import write_text
 from revmentor.core.instrument import Instrument
 from revmentor.core.logs import step_logging
 from revmentor.core.shard_manifest import write_shard_manifest
 from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
-from revmentor.core.tables import table_csv, write_csv, write_text
+from revmentor.core.tables import table_csv, write_csv
 from revmentor.validation.clean import clean_csv
 from revmentor.validation.policy import overview
 from revmentor.validation.readers import ReadLimits

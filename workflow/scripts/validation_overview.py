@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from revmentor.core.files import write_text
 from revmentor.core.logs import step_logging
-from revmentor.core.tables import write_csv, write_text
+from revmentor.core.tables import write_csv
 from revmentor.validation.policy import (
     current_sites_only,
     overview_markdown,

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from revmentor.core.files import write_text
 from revmentor.core.hashing import file_record
-from revmentor.core.tables import write_text
 
 SHARD_MANIFEST_FORMAT = 1
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revmentor.core.files import write_text
 from revmentor.core.logs import StepFailure
 from revmentor.core.numbers import PLAIN_NUMBER, plain_number
 
@@ -22,41 +21,6 @@ def shortest_float(value: float) -> str:
 
 
 FLOAT_FORMAT = shortest_float
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-CURRENT_UMASK = _umask()
-
-
-def write_text(path: str | Path, text: str) -> None:
-    """Write atomically: a reader never sees a half-written file, even after a kill. A
-    failure names ``path`` (not the temporary file, nor nothing, as a full disk at the
-    final flush would)."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as failure:
-        raise OSError(failure.errno, failure.strerror, str(target)) from failure
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        # mkstemp makes the file private; give it the permissions a plain open() would.
-        os.chmod(temporary, 0o666 & ~CURRENT_UMASK)
-        os.replace(temporary, target)
-    except OSError as failure:
-        Path(temporary).unlink(missing_ok=True)
-        raise OSError(failure.errno, failure.strerror, str(target)) from failure
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -90,20 +54,6 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         elif safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     return safe
-
-
-def writable_folder_problem(folder: str | Path) -> str | None:
-    """Why the workflow could not write into ``folder``, or ``None`` if it can (tried for real:
-    permission bits do not bind the root user)."""
-    target = Path(folder)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(dir=target, prefix=".write-check-")
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as error:
-        return f"cannot write to '{target}/': {error.strerror or error}"
-    return None
 
 
 def csv_text(frame: pd.DataFrame, sep: str = ",", *, for_people: bool) -> str:
@@ -378,3 +328,10 @@ def written_number(
             "run the workflow again"
         )
     return number
+
+
+def stacked_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The shards' tables of one kind as one table; empty shards add no rows, and with no
+    rows at all the first table's columns are kept."""
+    non_empty = [frame for frame in frames if not frame.empty]
+    return pd.concat(non_empty, ignore_index=True) if non_empty else frames[0].iloc[0:0]

@@ -342,8 +342,3 @@ def cumulative(summaries: pd.DataFrame, plan: Pooling) -> pd.DataFrame:
         steps = [(effects.sites[index], f"adds {effects.sites[index]}") for index in order]
         parts.append(_sensitivity_columns(keys, plan, effects, Subsets.cumulative(order), steps))
     return _sensitivity_table(parts)
-
-
-def all_summaries(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    non_empty = [frame for frame in frames if not frame.empty]
-    return pd.concat(non_empty, ignore_index=True) if non_empty else frames[0].iloc[0:0]

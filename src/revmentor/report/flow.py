@@ -28,7 +28,7 @@ import pandas as pd
 
 from revmentor.core.instrument import TOTAL
 from revmentor.core.summary_format import SUMMARY_COLUMNS, read_summary
-from revmentor.pooling.consortium import all_summaries
+from revmentor.core.tables import stacked_frames
 
 VALID = "valid"
 #: Statuses of a registered site whose data has not arrived (another step may write them).
@@ -334,7 +334,7 @@ def flow_from_files(
         registered,
         read_validation_reports(validation_reports),
         meta,
-        all_summaries(frames) if frames else pd.DataFrame(columns=list(SUMMARY_COLUMNS)),
+        stacked_frames(frames) if frames else pd.DataFrame(columns=list(SUMMARY_COLUMNS)),
         roles,
         outcomes,
         participant_outcome,

@@ -8,8 +8,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from revmentor.core.summary_format import read_items, read_summary
-from revmentor.core.tables import read_typed_csv
-from revmentor.pooling.consortium import all_summaries
+from revmentor.core.tables import read_typed_csv, stacked_frames
 from revmentor.pooling.heterogeneity import (
     INFLUENCE_COLUMNS,
     INFLUENCE_TEXT,
@@ -46,9 +45,9 @@ def read_report_frames(paths: Mapping[str, str | Sequence[str]]) -> dict[str, pd
     if "verdicts" in paths:
         frames["verdicts"] = read_typed_csv(paths["verdicts"], VERDICT_COLUMNS, VERDICT_COLUMNS, ())
     if "summaries" in paths:
-        frames["summaries"] = all_summaries([read_summary(p) for p in paths["summaries"]])
+        frames["summaries"] = stacked_frames([read_summary(p) for p in paths["summaries"]])
     if "site_items" in paths:
-        frames["site_items"] = all_summaries([read_items(p) for p in paths["site_items"]])
+        frames["site_items"] = stacked_frames([read_items(p) for p in paths["site_items"]])
     if "demographics" in paths:
         frames["demographics"] = pd.concat(
             [pd.read_csv(p, dtype={"level": str}) for p in paths["demographics"]],

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from revmentor.core.tables import csv_text, neutralised, write_text
+from revmentor.core.files import write_text
+from revmentor.core.tables import csv_text, neutralised
 from revmentor.report.render import display_frame, html_table, markdown_table
 
 

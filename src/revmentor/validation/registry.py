@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from revmentor.core.files import CURRENT_UMASK
 from revmentor.core.hashing import sha256_file
 from revmentor.core.moderators import (
     NEW_REGISTRY_COLUMNS,
@@ -40,7 +41,6 @@ from revmentor.core.moderators import (
 )
 from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.core.site_ids import PRINTABLE_NAME, site_id_problem, site_name_problem, visible
-from revmentor.core.tables import CURRENT_UMASK
 from revmentor.validation.readers import decode_text
 
 #: validation.on_missing_data: a site whose file is absent waits, or stops the run.

@@ -1,0 +1,73 @@
+"""Each step's script imports only the libraries its work needs.
+
+Every Snakemake job is a fresh Python process, so what a script imports is paid once per
+job: about 1 s for pandas, 0.7 s for scipy and 1.5 s for matplotlib on this project's
+machine (docs/scaling.md, "Imports per job"). The table below is the contract: a step
+that does not need a heavy library must not load it through the package's imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "scipy", "matplotlib", "statsmodels", "pandera", "jinja2")
+
+#: The heavy libraries each script's imports may load; anything else is a regression.
+ALLOWED = {
+    "audit_manifest.py": set(),
+    "audit_report.py": set(),
+    "report_config.py": set(),
+    "policy_check.py": {"pandas"},
+    "validation_overview.py": {"pandas"},
+    "validate_shard.py": {"pandas"},
+    "stats_shard.py": {"pandas", "scipy"},
+    "pool_sites.py": {"pandas", "scipy"},
+    "pool_sensitivity.py": {"pandas", "scipy"},
+    "pool_moderators.py": {"pandas", "scipy"},
+    "pool_items.py": {"pandas", "scipy"},
+    "ipd_model.py": {"pandas", "scipy", "statsmodels"},
+    "replication_criteria.py": {"pandas", "scipy"},
+    "report_tables.py": {"pandas", "scipy"},
+    "report_figures.py": {"pandas", "matplotlib"},
+    "report_flow.py": {"pandas", "matplotlib"},
+    "report_page.py": {"pandas", "scipy", "matplotlib", "jinja2"},
+}
+
+
+def script_imports(script: Path) -> str:
+    """The script's top-level import statements alone: what its job loads before any work."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    kept = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import)
+        or (isinstance(node, ast.ImportFrom) and node.module != "__future__")
+    ]
+    return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+
+
+def loaded_heavy_libraries(script: Path) -> set[str]:
+    probe = (
+        f"{script_imports(script)}\nimport sys\n"
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    return set(done.stdout.split())
+
+
+def test_every_script_has_an_entry():
+    assert {path.name for path in (REPO / "workflow/scripts").glob("*.py")} == set(ALLOWED)
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_a_step_loads_only_the_libraries_it_needs(name):
+    loaded = loaded_heavy_libraries(REPO / "workflow/scripts" / name)
+    assert loaded <= ALLOWED[name], f"{name} now loads {sorted(loaded - ALLOWED[name])}"
