@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from run_bench import rule_seconds
+from run_bench import rule_seconds, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = {"report_likert": "likert", "report_forests": "forest", "report_moderators": "moderators"}
@@ -30,21 +30,7 @@ RULES = {"report_likert": "likert", "report_forests": "forest", "report_moderato
 
 def run(folder: Path, rule: str, cores: int) -> tuple[float, float, float]:
     """The job's wall seconds, the call's wall seconds and its CPU seconds (with children)."""
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(folder),
-        "--cores",
-        str(cores),
-        "--forcerun",
-        rule,
-        "--until",
-        rule,
-    ]
+    command = snakemake_command(folder, "--forcerun", rule, "--until", rule, cores=cores)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))

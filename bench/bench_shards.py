@@ -32,7 +32,6 @@ import re
 import resource
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -43,13 +42,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
-from run_bench import REPO, build
+from run_bench import REPO, build, snakemake_command
 
 from revmentor.core.hashing import sha256_file
 from revmentor.core.shard_manifest import read_manifest
 from revmentor.core.sharding import group_by_shard
 from revmentor.core.summary_format import read_items, read_summary
-from revmentor.pooling.consortium import all_summaries
+from revmentor.core.tables import stacked_frames
 from revmentor.validation.policy import read_overview
 
 WORK = REPO / "bench" / "work" / "shards"
@@ -105,21 +104,6 @@ def run_cpu(command: list[str], cwd: Path) -> Cpu:
     return Cpu(total, main, wall, jobs)
 
 
-def snakemake_command(folder: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(folder),
-        "--cores",
-        "2",
-        *args,
-    ]
-
-
 def set_shards(folder: Path, shards: int) -> None:
     path = folder / "config/config.yaml"
     text, count = re.subn(
@@ -137,8 +121,8 @@ def site_ids(folder: Path) -> list[str]:
 
 # The package's reader of each kind of shard file, as the consortium steps call it.
 READERS: dict[str, Callable[[list[Path]], object]] = {
-    "summary.csv": lambda paths: all_summaries([read_summary(p) for p in paths]),
-    "items.csv": lambda paths: all_summaries([read_items(p) for p in paths]),
+    "summary.csv": lambda paths: stacked_frames([read_summary(p) for p in paths]),
+    "items.csv": lambda paths: stacked_frames([read_items(p) for p in paths]),
     "demographics.csv": lambda paths: pd.concat(
         [pd.read_csv(p, dtype={"level": str}) for p in paths], ignore_index=True
     ),

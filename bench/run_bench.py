@@ -165,8 +165,9 @@ def measured(command: list[str], cwd: Path) -> Measure:
     return Measure(seconds, peak, int(jobs[-1][1]) if jobs else 0, output, main_cpu)
 
 
-def snakemake(folder: Path, *args: str) -> Measure:
-    command = [
+def snakemake_command(folder: Path, *args: str, cores: int = 2) -> list[str]:
+    """This checkout's workflow run on a consortium folder, as every bench script calls it."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -175,10 +176,13 @@ def snakemake(folder: Path, *args: str) -> Measure:
         "--directory",
         str(folder),
         "--cores",
-        "2",
+        str(cores),
         *args,
     ]
-    return measured(command, folder)
+
+
+def snakemake(folder: Path, *args: str) -> Measure:
+    return measured(snakemake_command(folder, *args), folder)
 
 
 FLOOR = (
