@@ -14,15 +14,11 @@ The folder must be a copy: the script rewrites its figures (byte for byte the sa
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from run_bench import rule_seconds, snakemake_command
+from run_bench import measured, rule_seconds, snakemake_command
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = {"report_likert": "likert", "report_forests": "forest", "report_moderators": "moderators"}
@@ -30,16 +26,11 @@ RULES = {"report_likert": "likert", "report_forests": "forest", "report_moderato
 
 def run(folder: Path, rule: str, cores: int) -> tuple[float, float, float]:
     """The job's wall seconds, the call's wall seconds and its CPU seconds (with children)."""
-    command = snakemake_command(folder, "--forcerun", rule, "--until", rule, cores=cores)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{rule} failed:\n{done.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    seconds = rule_seconds(done.stderr + done.stdout).get(rule, (0, float("nan")))[1]
+    measure = measured(
+        snakemake_command(folder, "--forcerun", rule, "--until", rule, cores=cores), folder
+    )
+    seconds = rule_seconds(measure.output).get(rule, (0, float("nan")))[1]
+    wall, cpu = measure.seconds, measure.cpu
     return seconds, wall, cpu
 
 

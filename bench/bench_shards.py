@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import shutil
 import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,8 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
-from run_bench import REPO, build, snakemake_command
+from run_bench import REPO, build, measured, snakemake_command
 
 from revmentor.core.hashing import sha256_file
 from revmentor.core.shard_manifest import read_manifest
@@ -70,38 +67,10 @@ class Cpu:
 
 
 def run_cpu(command: list[str], cwd: Path) -> Cpu:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    watcher = psutil.Process(process.pid)
-    main = 0.0
-    done = threading.Event()
-
-    def poll() -> None:
-        nonlocal main
-        while not done.is_set():
-            try:
-                times = watcher.cpu_times()
-                main = times.user + times.system
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    output, _ = process.communicate()
-    done.set()
-    thread.join()
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
-    total = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    measure = measured(command, cwd)
     # Under --until, Snakemake counts the steps of the whole workflow: count the jobs done.
-    jobs = len(re.findall(r"^Finished jobid: ", output, flags=re.MULTILINE))
-    return Cpu(total, main, wall, jobs)
+    jobs = len(re.findall(r"^Finished jobid: ", measure.output, flags=re.MULTILINE))
+    return Cpu(measure.cpu, measure.main_cpu, measure.seconds, jobs)
 
 
 def set_shards(folder: Path, shards: int) -> None:

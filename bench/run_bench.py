@@ -24,6 +24,7 @@ import itertools
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,8 @@ class Measure:
     output: str = ""
     #: CPU seconds of the command's own process (Snakemake's main process), without its jobs.
     main_cpu: float = 0.0
+    #: CPU seconds of the command and every process under it (its jobs included).
+    cpu: float = 0.0
 
     def rules(self) -> list[str]:
         """The rules Snakemake ran, in the order it started them (shards collapsed)."""
@@ -136,6 +139,7 @@ def tree_rss(process: psutil.Process) -> int:
 
 def measured(command: list[str], cwd: Path) -> Measure:
     """Run a command, polling the RSS of its whole process tree every 50 ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -159,10 +163,12 @@ def measured(command: list[str], cwd: Path) -> Measure:
     done.set()
     thread.join()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{output[-3000:]}")
     jobs = re.findall(r"(\d+) of (\d+) steps \(100%\) done", output)
-    return Measure(seconds, peak, int(jobs[-1][1]) if jobs else 0, output, main_cpu)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measure(seconds, peak, int(jobs[-1][1]) if jobs else 0, output, main_cpu, cpu)
 
 
 def snakemake_command(folder: Path, *args: str, cores: int = 2) -> list[str]:
