@@ -5,8 +5,9 @@ It simulates a consortium with the package's simulator (as ``bench/run_bench.py`
 
 - ``validate``: ``validate_shard.py``'s work (read and check the file, the report as JSON
   and Markdown, the clean table as CSV);
-- ``stats``: ``stats_shard.py``'s work (read the clean table back, the four per-site
-  tables, the change table, all as CSV).
+- ``stats``: ``stats_shard.py``'s work (read the clean tables back, the four per-site
+  tables of every site and the change table, all as CSV; all sites as one shard where the
+  package has ``shard_tables``, site by site before).
 
 ``--baseline REV`` runs the same timings first on the package as it is at git revision
 REV (exported to a temporary folder), so that before and after are measured in one run on
@@ -58,6 +59,10 @@ def measure(folder: Path, profile: Path | None) -> dict[str, float]:
         from revmentor.stats.pairs import site_pairs
     except ImportError:
         site_pairs = None
+    try:  # every site of a shard at once, as stats_shard.py does (issue 15)
+        from revmentor.steps import SiteData, shard_tables
+    except ImportError:
+        shard_tables = None
 
     config = load_config(
         folder / "config/config.yaml", REPO / "workflow/schemas/config.schema.yaml"
@@ -88,6 +93,21 @@ def measure(folder: Path, profile: Path | None) -> dict[str, float]:
         validate_seconds = time.process_time() - started
 
         def stats_phase() -> None:
+            if shard_tables is not None:
+                shard = shard_tables(
+                    (
+                        SiteData(
+                            site.site_id, read_clean(cleans / f"{site.site_id}.csv", instrument)
+                        )
+                        for site in sites
+                    ),
+                    instrument,
+                    seed,
+                )
+                for table in SITE_TABLES:
+                    shard.csv_texts(table)
+                table_csv(shard.changes, CHANGE_COLUMNS, for_people=False)
+                return
             for site in sites:
                 clean = read_clean(cleans / f"{site.site_id}.csv", instrument)
                 if site_pairs is None:

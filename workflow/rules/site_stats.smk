@@ -20,8 +20,10 @@ rule stats_shard:
         "results/logs/stats/{shard}.log",
     threads: 1
     resources:
-        # One site at a time: a site at validation.max_rows (100,000 rows) peaks at
-        # 260 MB, 20,000 rows at 160 MB (docs/scaling.md, tests/stats/test_memory.py).
+        # One clean table at a time: a site at validation.max_rows (100,000 rows) peaks
+        # at 260 MB, 20,000 rows at 160 MB; each site read adds its pairs and rows (22 MB
+        # for a 95,000-row site) until the shard's statistics are computed together
+        # (docs/scaling.md, tests/stats/test_memory.py, tests/stats/test_shard_tables.py).
         mem_mb=2000,
         runtime=30,
     params:

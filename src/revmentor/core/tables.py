@@ -98,6 +98,42 @@ def table_csv(table: pd.DataFrame | None, columns: Sequence[str], *, for_people:
     return csv_text(table, for_people=for_people)
 
 
+def stacked_csv(
+    table: pd.DataFrame | None, columns: Sequence[str], rows: Sequence[int | None]
+) -> tuple[str, list[str]]:
+    """A table made of consecutive blocks (``rows[i]`` rows for block i; ``None``: the
+    block has no table) as CSV for the workflow (``for_people=False``), and each block's
+    CSV alone: exactly what :func:`table_csv` gives for the block's frame, cut from the
+    table's text instead of written again. Each line of the text is one row's cells, each
+    written on its own, so a block's lines are its rows' lines; where a value holds a line
+    end, and so the lines are not the rows, each block is written alone."""
+    text = table_csv(table, columns, for_people=False)
+    header, _, body = text.partition(LINE_END)
+    lines = body.split(LINE_END)[:-1]
+    counted = sum(count or 0 for count in rows)
+    if table is not None and len(lines) != counted:
+        return text, _blocks_written_alone(table, columns, rows)
+    blocks, start = [], 0
+    for count in rows:
+        if count is None:
+            blocks.append(table_csv(None, columns, for_people=False))
+            continue
+        blocks.append(LINE_END.join([header, *lines[start : start + count], ""]))
+        start += count
+    return text, blocks
+
+
+def _blocks_written_alone(
+    table: pd.DataFrame, columns: Sequence[str], rows: Sequence[int | None]
+) -> list[str]:
+    blocks, start = [], 0
+    for count in rows:
+        frame = None if count is None else table.iloc[start : start + count]
+        blocks.append(table_csv(frame, columns, for_people=False))
+        start += count or 0
+    return blocks
+
+
 def write_csv(path: str | Path, frame: pd.DataFrame, *, for_people: bool) -> None:
     """CSV, or tab-separated when the file name ends in .tsv (see :func:`csv_text`)."""
     sep = "\t" if str(path).endswith(".tsv") else ","

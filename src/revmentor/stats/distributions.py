@@ -35,8 +35,20 @@ def likert_counts(
     pooled quartiles of all participants follow exactly from the summed counts. ``pairs``:
     the site's :func:`~revmentor.stats.pairs.site_pairs`, when the caller already has them.
     """
+    return likert_frame(likert_records(site_id, pairs or site_pairs(clean, instrument), instrument))
+
+
+def likert_frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    """Likert counts of one site or many, as :func:`likert_records` gives them."""
+    return typed_frame(records, LIKERT_COLUMNS, LIKERT_TEXT_COLUMNS, LIKERT_COUNT_COLUMNS)
+
+
+def likert_records(
+    site_id: str, pairs: Mapping[str, Mapping[str, Pairs]], instrument: Instrument
+) -> list[dict[str, object]]:
+    """The rows of :func:`likert_counts`, from the site's pairs."""
     records = []
-    for role, by_outcome in (pairs or site_pairs(clean, instrument)).items():
+    for role, by_outcome in pairs.items():
         for domain in instrument.outcomes:
             low, high = instrument.outcome_range(domain)
             levels = np.arange(low, high + 1)
@@ -59,12 +71,24 @@ def likert_counts(
                     }
                     for level, count in zip(levels.tolist(), counts.tolist(), strict=True)
                 ]
-    return typed_frame(records, LIKERT_COLUMNS, LIKERT_TEXT_COLUMNS, LIKERT_COUNT_COLUMNS)
+    return records
 
 
 def demographic_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
     """Per role × demographic × level: participants (each counted once, by the first answer
     they gave in the table's row order)."""
+    return demographic_frame(demographic_records(clean, instrument, site_id))
+
+
+def demographic_frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    """Demographic counts of one site or many, as :func:`demographic_records` gives them."""
+    return typed_frame(records, DEMOGRAPHIC_COLUMNS, DEMOGRAPHIC_TEXT_COLUMNS, ("count",))
+
+
+def demographic_records(
+    clean: pd.DataFrame, instrument: Instrument, site_id: str
+) -> list[dict[str, object]]:
+    """The rows of :func:`demographic_counts`."""
     roles = clean["role"].to_numpy(dtype=object)
     participants = clean["participant_id"].to_numpy(dtype=object)
     columns = {
@@ -96,7 +120,7 @@ def demographic_counts(clean: pd.DataFrame, instrument: Instrument, site_id: str
                 }
                 for level in (*levels, NOT_RECORDED)
             ]
-    return typed_frame(records, DEMOGRAPHIC_COLUMNS, DEMOGRAPHIC_TEXT_COLUMNS, ("count",))
+    return records
 
 
 CHANGE_COLUMNS = ("site_id", "role", "outcome", "change")

@@ -122,6 +122,11 @@ def concern_pair_row(answers: Answers, pair: ConcernPair, instrument: Instrument
 
 
 def site_items(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.DataFrame:
+    return items_frame(item_records(clean, instrument, site_id))
+
+
+def item_records(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> list[dict[str, Any]]:
+    """The rows of :func:`site_items`."""
     records = []
     for role, answers in site_answers(clean, instrument).items():
         for item in instrument.items:
@@ -133,7 +138,7 @@ def site_items(clean: pd.DataFrame, instrument: Instrument, site_id: str) -> pd.
             records.append(
                 {"site_id": site_id, "role": role, **concern_pair_row(answers, pair, instrument)}
             )
-    return items_frame(records)
+    return records
 
 
 def items_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

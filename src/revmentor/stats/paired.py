@@ -4,9 +4,9 @@ and standardised effect sizes. Each returns ``None`` where the statistic is unde
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 from scipy import special
@@ -54,10 +54,13 @@ def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
     n = len(differences)
     if n < 2:
         return None
-    sd = float(np.std(differences, ddof=1))
+    return paired_t_from(float(np.mean(differences)), float(np.std(differences, ddof=1)), n, level)
+
+
+def paired_t_from(mean: float, sd: float, n: int, level: float = 0.95) -> PairedT | None:
+    """:func:`paired_t` from the differences' mean, SD (ddof 1) and number (at least 2)."""
     if sd == 0:
         return None
-    mean = float(np.mean(differences))
     se = sd / math.sqrt(n)
     t = mean / se
     half = _t_quantile(0.5 + level / 2, n - 1) * se
@@ -197,18 +200,26 @@ def hodges_lehmann(differences: np.ndarray, level: float = 0.95) -> HodgesLehman
     signed-rank null distribution (Hollander & Wolfe); with no ties and no zeros this is R's
     ``wilcox.test(..., exact=TRUE, conf.int=TRUE)``. With ties its coverage is approximate.
     """
-    n = len(differences)
+    differences = np.asarray(differences, dtype=float)
+    return hodges_lehmann_from(
+        len(differences), partial(walsh_order_statistics, differences), level
+    )
+
+
+def hodges_lehmann_from(
+    n: int, order_statistics: Callable[[Sequence[int]], list[float]], level: float = 0.95
+) -> HodgesLehmann | None:
+    """:func:`hodges_lehmann` of n differences, given the function that returns their Walsh
+    averages of the given ranks (one row's :func:`walsh_order_statistics`, or a row of
+    Walsh tables sorted many rows at once)."""
     if n == 0:
         return None
-    differences = np.asarray(differences, dtype=float)
     middle = _median_ranks(n)
     if n < 2:
-        return HodgesLehmann(
-            _median_of(walsh_order_statistics(differences, middle)), None, None, ""
-        )
+        return HodgesLehmann(_median_of(order_statistics(middle)), None, None, "")
     lower, method = _lower_rank(n, level)
     upper = n * (n + 1) // 2 - lower + 1
-    *median, low, high = walsh_order_statistics(differences, (*middle, lower, upper))
+    *median, low, high = order_statistics((*middle, lower, upper))
     return HodgesLehmann(_median_of(median), low, high, method)
 
 
@@ -236,4 +247,9 @@ def standardised_mean_change(
 def pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     if len(x) < 2 or np.std(x) == 0 or np.std(y) == 0:
         return None
+    return correlation(x, y)
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r of two series that both vary (:func:`pearson` checks that)."""
     return float(np.corrcoef(x, y)[0, 1])

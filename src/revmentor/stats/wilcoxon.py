@@ -92,11 +92,22 @@ def signed_rank_spss(
     """SPSS-style asymptotic signed-rank test of post - pre differences. ``ranked``: their
     :func:`nonzero_ranks`, when the caller already has them."""
     ranks, signs = ranked or nonzero_ranks(np.asarray(differences, dtype=float))
-    n = len(ranks)
-    w_plus = float(ranks[signs > 0].sum())
-    w_minus = float(ranks[signs < 0].sum())
-    n_positive, n_negative = int((signs > 0).sum()), int((signs < 0).sum())
-    variance = n * (n + 1) * (2 * n + 1) / 24 - tie_correction(ranks) / 48 if n else 0.0
+    return signed_rank_from_sums(
+        int((signs > 0).sum()),
+        int((signs < 0).sum()),
+        float(ranks[signs > 0].sum()),
+        float(ranks[signs < 0].sum()),
+        tie_correction(ranks),
+    )
+
+
+def signed_rank_from_sums(
+    n_positive: int, n_negative: int, w_plus: float, w_minus: float, ties: float
+) -> SignedRank:
+    """:func:`signed_rank_spss` from the counts and rank sums of the signs and the ranks'
+    :func:`tie_correction`, however they were computed (one row, or many at once)."""
+    n = n_positive + n_negative
+    variance = n * (n + 1) * (2 * n + 1) / 24 - ties / 48 if n else 0.0
     if variance <= 0:
         return SignedRank(n, n_positive, n_negative, w_plus, w_minus, 0.0, None, None)
     z = (min(w_plus, w_minus) - n * (n + 1) / 4) / math.sqrt(variance)
