@@ -90,6 +90,7 @@ def assert_frozen(name: str, found: dict[str, str]) -> None:
 
 
 def test_outputs_must_equal_one_whole_set_not_a_mix(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "REFREEZE", "")
     monkeypatch.setattr(sys.modules[__name__], "FROZEN", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "OTHER_MACHINES", tmp_path / "other-machines")
     write_digests(tmp_path / "t.sha256", {"a": "1", "b": "2"})

@@ -91,11 +91,11 @@ def demographic_records(
     """The rows of :func:`demographic_counts`."""
     roles = clean["role"].to_numpy(dtype=object)
     participants = clean["participant_id"].to_numpy(dtype=object)
-    columns = {
-        variable: (clean[variable].notna().to_numpy(), clean[variable].to_numpy(dtype=object))
-        for variable, _ in instrument.demographics
-        if variable in clean.columns
-    }
+    columns = {}
+    for variable, _ in instrument.demographics:
+        if variable in clean.columns:
+            values = clean[variable].to_numpy(dtype=object)
+            columns[variable] = (~pd.isna(values), values)
     records = []
     for role in roles_present(clean, instrument):
         mine = roles == role

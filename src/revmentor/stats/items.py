@@ -42,9 +42,8 @@ def site_answers(clean: pd.DataFrame, instrument: Instrument) -> dict[str, Answe
     columns = {}
     for item in instrument.items:
         if item.id in clean.columns:
-            values = clean[item.id]
-            answered = values.notna().to_numpy()
-            columns[item.id] = (answered, values.astype(object).to_numpy())
+            values = clean[item.id].to_numpy(dtype=object)
+            columns[item.id] = (~pd.isna(values), values)
     result = {}
     for role in roles_present(clean, instrument):
         mine = roles == role

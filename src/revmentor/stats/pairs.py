@@ -40,7 +40,13 @@ class Pairs:
 def _score_matrix(rows: pd.DataFrame, domains: tuple[str, ...]) -> np.ndarray:
     """Domain scores as floats (NaN = missing), then the total, which is missing unless
     every domain is present."""
-    scores = rows[list(domains)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    if all(pd.api.types.is_numeric_dtype(rows[domain]) for domain in domains):
+        # a column at a time: a whole number, or a float, is the same float either way
+        scores = np.column_stack(
+            [rows[domain].to_numpy(dtype=float, na_value=np.nan) for domain in domains]
+        )
+    else:
+        scores = rows[list(domains)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     total = scores.sum(axis=1)
     total[np.isnan(scores).any(axis=1)] = np.nan
     return np.column_stack([scores, total])
