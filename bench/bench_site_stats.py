@@ -63,6 +63,12 @@ def measure(folder: Path, profile: Path | None) -> dict[str, float]:
         from revmentor.steps import SiteData, shard_tables
     except ImportError:
         shard_tables = None
+    try:  # a shard's sites validated together, as its job does (absent before issue 15)
+        from revmentor.validation.site import validate_each
+    except ImportError:
+
+        def validate_each(sites, instrument, limits, redcap=None, disclosure=None):
+            return (validate(site, instrument, limits, disclosure=disclosure) for site in sites)
 
     config = load_config(
         folder / "config/config.yaml", REPO / "workflow/schemas/config.schema.yaml"
@@ -84,8 +90,9 @@ def measure(folder: Path, profile: Path | None) -> dict[str, float]:
     os.chdir(folder)
     try:
         started = time.process_time()
-        for site in sites:
-            checked = validate(site.as_params(), instrument, limits, disclosure=disclosure)
+        params = [site.as_params() for site in sites]
+        checked_sites = validate_each(params, instrument, limits, disclosure=disclosure)
+        for site, checked in zip(sites, checked_sites, strict=True):
             checked.report.to_json()
             checked.report.to_markdown()
             text = clean_csv(checked.clean, instrument)

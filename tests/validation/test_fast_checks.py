@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from revmentor.validation.schemas import ResponsesChecks
+from revmentor.validation import responses
 from revmentor.validation.site import validate_site
 from tests.validation.test_bad_inputs import CELL_CASES, SITE_ID, table  # noqa: F401
 
@@ -37,17 +37,17 @@ def _both_ways(tmp_path: Path, text: str, instrument, monkeypatch):
     path = tmp_path / "site.csv"
     path.write_bytes(text.encode("utf-8"))
     verdicts = []
-    fast_passes = ResponsesChecks.passes
+    fast_passes = responses.passes_each
 
-    def recorded(self, frame):
-        verdicts.append(fast_passes(self, frame))
-        return verdicts[-1]
+    def recorded(instrument, tables):
+        verdicts.extend(fast_passes(instrument, tables))
+        return verdicts[-len(tables) :]
 
     with monkeypatch.context() as patched:
-        patched.setattr(ResponsesChecks, "passes", recorded)
+        patched.setattr(responses, "passes_each", recorded)
         fast = _validate(path, instrument)
     with monkeypatch.context() as patched:
-        patched.setattr(ResponsesChecks, "passes", lambda self, frame: False)
+        patched.setattr(responses, "passes_each", lambda instrument, tables: [False] * len(tables))
         slow = _validate(path, instrument)
     if verdicts:  # the file was read and its table checked
         assert verdicts == [not slow[0].errors]

@@ -224,7 +224,7 @@ def test_a_check_that_breaks_on_a_cell_keeps_the_cell_out_of_the_log(
     def breaks(*_args, **_kwargs):
         raise ValueError(f"invalid literal for int() with base 10: '{LEAKY_ID}'")
 
-    monkeypatch.setattr(site_module, "validate_responses", breaks)
+    monkeypatch.setattr(site_module, "check_responses", breaks)
     path = site_file(tmp_path, instrument, pair("P1"))
     site = {"site_id": SITE_ID, "name": "Leeds", "format": "responses", "file": str(path)}
     report = site_module.validate(site, instrument).report

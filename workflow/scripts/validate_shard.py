@@ -11,7 +11,7 @@ from revmentor.core.tables import table_csv, write_csv
 from revmentor.validation.clean import clean_csv
 from revmentor.validation.policy import overview
 from revmentor.validation.readers import ReadLimits
-from revmentor.validation.site import validate
+from revmentor.validation.site import validate_each
 
 with step_logging(snakemake.log[0], "validate") as log:
     instrument = Instrument.from_config(snakemake.params.instrument)
@@ -22,11 +22,12 @@ with step_logging(snakemake.log[0], "validate") as log:
     output = snakemake.output
     files = snakemake.params.files
     reports = []
-    for site in snakemake.params.sites:
+    sites = snakemake.params.sites
+    # validate_each() turns any failure into the site's own report, so one broken file
+    # never stops the shard's other sites.
+    checked_sites = validate_each(sites, instrument, limits, snakemake.params.redcap, disclosure)
+    for site, checked in zip(sites, checked_sites, strict=True):
         written = files[site["site_id"]]
-        # validate() turns any failure into the site's own report, so one broken file
-        # never stops the shard's other sites.
-        checked = validate(site, instrument, limits, snakemake.params.redcap, disclosure)
         if checked.fault is not None:
             log.error(
                 "site %s: the checks failed (%s); the site's report says why",

@@ -122,13 +122,19 @@ def normalise(
         numeric = column in numeric_columns
         for row, cell in frame[column].items():
             value = _tidy_cell(cell, tokens, allowed, folded, numeric)
-            if (int(row), column) in stored_as_text and plain_number(value) is not None:
+            # Most files have no number stored as text: then no cell needs the lookup.
+            if (
+                stored_as_text
+                and (int(row), column) in stored_as_text
+                and plain_number(value) is not None
+            ):
                 as_text[(column, str(cell), str(value))].append(int(row))
             elif value is not None and cell != value:
                 changes[(column, str(cell), value)].append(int(row))
             cells.append(value)
-        columns[column] = pd.Series(cells, index=frame.index, dtype=object)
-    tidy = pd.DataFrame(columns, index=frame.index)
+        columns[column] = cells
+    # One frame of object cells at once: a Series per column cost more than the cells did.
+    tidy = pd.DataFrame(columns, index=frame.index, dtype=object)
     for (column, before, after), rows in sorted(changes.items()):
         warnings.append(
             Problem(

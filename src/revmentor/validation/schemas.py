@@ -9,15 +9,18 @@ The checks are plain functions (:class:`ResponsesChecks`), and pandera's schema 
 from them. A site's table is first run through the functions alone, all rows at once:
 almost every file passes, and then pandera (its import, and its overhead per check, most
 of the time a site's validation took) is not needed. Only a table that fails goes through
-pandera, whose failure cases make the report, so a report is the same either way.
+pandera, whose failure cases make the report, so a report is the same either way. The
+functions check many sites' tables at once (:func:`passes_each`), each site with the
+verdict it would get alone, so that their cost is paid once per shard, not once per site.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from revmentor.core.excel_dates import cell_date, date_reason, likely_bands
@@ -71,7 +74,7 @@ def _listing(levels: tuple[str, ...]) -> str:
     return ", ".join(f"'{level}'" for level in levels)
 
 
-def _column_rules(instrument: Instrument, site_id: str) -> dict[str, Rule]:
+def _column_rules(instrument: Instrument, site_id: str | _OwnSite) -> dict[str, Rule]:
     low, high = instrument.scale_min, instrument.scale_max
     rules = [
         Rule(
@@ -138,21 +141,40 @@ class Check:
     test: Callable
     element_wise: bool = False
 
-    def holds(self, values: pd.Series | pd.DataFrame) -> bool:
-        """Whether every row passes. Anything unexpected (the test raising, or giving
-        something other than booleans) counts as a failure, which pandera then describes."""
+    def passing(self, values: pd.Series | pd.DataFrame) -> np.ndarray | None:
+        """Per row (per cell, for an element-wise test), whether it passes; ``None`` where
+        the test cannot say (it raised, or gave something other than one boolean per row).
+        Anything unexpected counts as a failure, which pandera then describes."""
+        if self.element_wise:
+            # A column holds few distinct cells (the scores 1 to 5): each is tested once.
+            verdicts: dict[object, bool] = {}
+            passing = np.empty(len(values), dtype=bool)
+            for position, value in enumerate(values):
+                try:
+                    verdict = verdicts[value]
+                except KeyError:
+                    verdict = verdicts[value] = self._holds_for(value)
+                except TypeError:  # a cell that cannot be a key is tested on its own
+                    verdict = self._holds_for(value)
+                passing[position] = verdict
+            return passing
         try:
-            if self.element_wise:
-                return all(self.test(value) is True for value in values)
             result = self.test(values)
         except Exception:  # pandera turns a test's exception into a failure case
-            return False
-        return (
+            return None
+        if (
             isinstance(result, pd.Series)
             and result.dtype == bool
             and result.index.equals(values.index)
-            and bool(result.all())
-        )
+        ):
+            return result.to_numpy()
+        return None
+
+    def _holds_for(self, value: object) -> bool:
+        try:
+            return self.test(value) is True
+        except Exception:  # as above: a failure for pandera to describe
+            return False
 
     def pandera(self) -> pa.Check:
         import pandera.pandas as pa
@@ -178,26 +200,30 @@ class ResponsesChecks:
     frame_checks: tuple[Check, ...]
     rules: dict[str, Rule] = field(default_factory=dict)
 
-    def passes(self, frame: pd.DataFrame) -> bool:
-        """True only where pandera's schema passes too: then the table has no error and
-        pandera need not run. False where a check fails (or might): pandera then runs
-        and says which cells fail and why."""
-        if not frame.columns.is_unique:
-            return False
+    def failing(self, stack: Stack) -> np.ndarray:
+        """Per table of the stack, True where a check fails or might: pandera then runs
+        and says which cells fail and why. False only where pandera's schema passes too,
+        so that the table has no error and pandera need not run."""
+        failed = np.zeros(stack.n_tables, dtype=bool)
+        none = np.zeros(stack.n_tables, dtype=bool)
         for name, column in self.columns.items():
-            if name not in frame.columns:
-                if column.required:
-                    return False
+            has = stack.present.get(name, none)
+            if column.required:
+                failed |= ~has
+            if not has.any():
                 continue
-            values = frame[name]
-            missing = values.isna()
+            values = stack.frame[name]
+            owner = stack.owner
+            missing = values.isna().to_numpy()
             if missing.any():
                 if not column.nullable:
-                    return False
-                values = values[~missing]
-            if not all(check.holds(values) for check in column.checks):
-                return False
-        return all(check.holds(frame) for check in self.frame_checks)
+                    failed[owner[missing & has[owner]]] = True
+                values, owner = values[~missing], owner[~missing]
+            for check in column.checks:
+                failed[_failing_tables(check, values, owner)] = True
+        for check in self.frame_checks:
+            failed[_failing_tables(check, stack.frame, stack.owner)] = True
+        return failed
 
     def schema(self) -> pa.DataFrameSchema:
         """The same checks as pandera's schema, whose failure cases make the report."""
@@ -221,7 +247,9 @@ def _isin(levels: tuple[str, ...], name: str) -> Check:
     return Check(name, lambda values: values.isin(allowed))
 
 
-def _columns(instrument: Instrument, site_id: str) -> tuple[dict[str, ColumnChecks], list[Rule]]:
+def _columns(
+    instrument: Instrument, site_id: str | _OwnSite
+) -> tuple[dict[str, ColumnChecks], list[Rule]]:
     low, high = instrument.scale_min, instrument.scale_max
     in_scale = Check(
         "score_in_scale",
@@ -351,7 +379,7 @@ def _demographic_check(demographic: str) -> Check:
     return Check(f"{demographic}_consistent", consistent)
 
 
-def responses_checks(instrument: Instrument, site_id: str) -> ResponsesChecks:
+def responses_checks(instrument: Instrument, site_id: str | _OwnSite) -> ResponsesChecks:
     """The checks a site's normalised responses must pass, and how to explain each."""
     columns, level_rules = _columns(instrument, site_id)
     checks, frame_rules = _frame_checks(instrument)
@@ -360,6 +388,104 @@ def responses_checks(instrument: Instrument, site_id: str) -> ResponsesChecks:
         rules[rule.name] = rule
     rules["not_nullable"] = Rule("not_nullable", lambda v, _: "the cell is empty")
     return ResponsesChecks(columns, tuple(checks), rules)
+
+
+class _OwnSite:
+    """What a site_id cell that names its own site reads as in a :class:`Stack`."""
+
+    def __repr__(self) -> str:
+        return "<the site's own id>"
+
+
+#: Not a string, so that no cell equals it: a stack's checks accept it in the site_id
+#: column, where each site's own id is accepted when the site is checked alone.
+OWN_SITE = _OwnSite()
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The normalised tables of many sites as one frame, checked at once: on tables of a
+    few dozen rows a check's cost is nearly all pandas' overhead per call, paid here once
+    for all of them.
+
+    Each table still meets only its own rows: a participant id is keyed by its table
+    (``None`` where it is missing), and a site_id cell that is its own site's id reads as
+    :data:`OWN_SITE`. A column some tables lack holds ``None`` in their rows.
+    """
+
+    frame: pd.DataFrame
+    #: The table of each row.
+    owner: np.ndarray
+    #: Per column, whether each table has it.
+    present: dict[str, np.ndarray]
+    n_tables: int
+
+
+def stack_tables(tables: Sequence[tuple[str, pd.DataFrame]]) -> Stack:
+    """One :class:`Stack` of the (site id, normalised table) pairs, whose columns are unique."""
+    owner = np.repeat(np.arange(len(tables)), [len(frame) for _, frame in tables])
+    names = list(dict.fromkeys(name for _, frame in tables for name in frame.columns))
+    positions = [{name: j for j, name in enumerate(frame.columns)} for _, frame in tables]
+    cells = [frame.to_numpy(dtype=object) for _, frame in tables]
+    columns = {
+        name: np.concatenate(
+            [
+                table[:, where[name]] if name in where else np.full(len(table), None, object)
+                for table, where in zip(cells, positions, strict=True)
+            ]
+        )
+        for name in names
+    }
+    if "participant_id" in columns:
+        columns["participant_id"] = _keyed_by_table(columns["participant_id"], owner)
+    if SITE_COLUMN in columns:
+        own = np.array([site_id for site_id, _ in tables], dtype=object)[owner]
+        site_ids = columns[SITE_COLUMN]
+        columns[SITE_COLUMN] = np.where(site_ids == own, OWN_SITE, site_ids)
+    present = {name: np.array([name in where for where in positions], dtype=bool) for name in names}
+    # As object cells, as each table holds them: pandas would read text columns as strings.
+    frame = pd.DataFrame(columns, columns=names, dtype=object)
+    return Stack(frame, owner, present, len(tables))
+
+
+def _keyed_by_table(ids: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Each participant id as a number unique to its table and id (the same id at two
+    sites is two people); a missing id stays missing."""
+    keys: dict[tuple[int, object], int] = {}
+    missing = pd.isna(ids)
+    return np.array(
+        [
+            None if gone else keys.setdefault((table, participant), len(keys))
+            for table, participant, gone in zip(
+                owner.tolist(), ids.tolist(), missing.tolist(), strict=True
+            )
+        ],
+        dtype=object,
+    )
+
+
+def _failing_tables(check: Check, values: pd.Series | pd.DataFrame, owner: np.ndarray):
+    """The tables of the rows where ``check`` fails; of every row where it cannot say."""
+    passing = check.passing(values)
+    return owner if passing is None else owner[~passing]
+
+
+def passes_each(instrument: Instrument, tables: Sequence[tuple[str, pd.DataFrame]]) -> list[bool]:
+    """Per (site id, normalised table), True only where pandera's schema of that site
+    passes too: then the table has no error and pandera need not run. False where a
+    check fails (or might): pandera then runs and says which cells fail and why.
+
+    The tables are checked together (:class:`Stack`), each with the same verdict it gets
+    checked alone.
+    """
+    unique = [frame.columns.is_unique for _, frame in tables]
+    stacked = [table for table, is_unique in zip(tables, unique, strict=True) if is_unique]
+    failed = iter(
+        responses_checks(instrument, OWN_SITE).failing(stack_tables(stacked)).tolist()
+        if stacked
+        else ()
+    )
+    return [is_unique and not next(failed) for is_unique in unique]
 
 
 def responses_schema(instrument: Instrument, site_id: str) -> SchemaSpec:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -21,7 +21,16 @@ from revmentor.core.summary_format import ITEMS_COLUMNS, SUMMARY_COLUMNS
 from revmentor.validation.readers import DEFAULT_LIMITS, ReadLimits, read_table
 from revmentor.validation.redcap import export_columns, in_export_terms, translate_export
 from revmentor.validation.report import ValidationReport
-from revmentor.validation.responses import validate_responses
+from revmentor.validation.responses import (
+    Checked,
+    Deferred,
+    and_then,
+    check_responses,
+    settled,
+)
+from revmentor.validation.schemas import passes_each
+
+T = TypeVar("T")
 
 RESPONSES = "responses"
 SUMMARY = "summary"
@@ -41,6 +50,20 @@ def validate_site(
     (``format: redcap``) is first turned into the responses table, then checked the same
     way; ``redcap`` is config.yaml's ``redcap`` block.
     """
+    return settled(start_site(path, site, instrument, limits, redcap), instrument)
+
+
+SiteResult = tuple[ValidationReport, pd.DataFrame | None]
+
+
+def start_site(
+    path: Path,
+    site: Mapping[str, str],
+    instrument: Instrument,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    redcap: Mapping[str, Any] = DEFAULT_REDCAP,
+) -> SiteResult | Deferred[SiteResult]:
+    """:func:`validate_site`, waiting for the fast checks' verdict where the file was read."""
     if site["format"] not in (RESPONSES, REDCAP):
         raise ValueError(f"format {site['format']!r} is validated elsewhere")
     analysed = sha256_file(path)
@@ -61,37 +84,43 @@ def validate_site(
         return ValidationReport(
             **report_fields, n_rows=0, participants=empty, errors=tuple(unreadable.problems)
         ), None
-    if is_redcap:
-        clean, errors, warnings, participants = _validate_export(
-            raw, instrument, site["site_id"], redcap, site.get("redcap_group", "")
+
+    def reported(checked: Checked) -> SiteResult:
+        clean, errors, warnings, participants = checked
+        report = ValidationReport(
+            **report_fields,
+            n_rows=raw.n_rows,
+            participants=participants,
+            errors=tuple(errors),
+            warnings=tuple(warnings),
+            sheet=raw.sheet,
         )
-    else:
-        clean, errors, warnings, participants = validate_responses(raw, instrument, site["site_id"])
-    report = ValidationReport(
-        **report_fields,
-        n_rows=raw.n_rows,
-        participants=participants,
-        errors=tuple(errors),
-        warnings=tuple(warnings),
-        sheet=raw.sheet,
-    )
-    return report, clean
+        return report, clean
+
+    if is_redcap:
+        return and_then(
+            _check_export(raw, instrument, site["site_id"], redcap, site.get("redcap_group", "")),
+            reported,
+        )
+    return check_responses(raw, instrument, site["site_id"]).then(reported)
 
 
-def _validate_export(
+def _check_export(
     raw, instrument: Instrument, site_id: str, redcap: Mapping[str, Any], group: str
-) -> tuple[pd.DataFrame | None, list[Problem], list[Problem], dict[str, int]]:
+) -> Checked | Deferred[Checked]:
     """A REDCap export through the responses checks, every problem in REDCap's terms."""
     translated = translate_export(raw, instrument, site_id, redcap, group)
     own_errors, own_warnings = list(translated.errors), list(translated.warnings)
     if translated.table is None:
         return None, own_errors, own_warnings, {role: 0 for role in instrument.roles}
-    clean, errors, warnings, participants = validate_responses(
-        translated.table, instrument, site_id
-    )
-    errors = own_errors + in_export_terms(errors, translated.field_names, own_errors)
-    warnings = own_warnings + in_export_terms(warnings, translated.field_names)
-    return (None if errors else clean), errors, warnings, participants
+
+    def in_redcap_terms(checked: Checked) -> Checked:
+        clean, errors, warnings, participants = checked
+        errors = own_errors + in_export_terms(errors, translated.field_names, own_errors)
+        warnings = own_warnings + in_export_terms(warnings, translated.field_names)
+        return (None if errors else clean), errors, warnings, participants
+
+    return check_responses(translated.table, instrument, site_id).then(in_redcap_terms)
 
 
 def summary_participants(summary: pd.DataFrame | None, instrument: Instrument) -> dict[str, int]:
@@ -229,8 +258,70 @@ def validate(
     that no check foresaw becomes a whole-file error (check ``validation_failed``) instead
     of an exception, so that one site's file never stops the other sites of its shard.
     """
+    (checked,) = validate_each([site], instrument, limits, redcap, disclosure)
+    return checked
+
+
+#: How many data rows of consecutive sites wait to be checked together: enough that the
+#: checks' cost per call is shared by a few hundred sites of usual size, few enough that
+#: the waiting tables take little memory.
+BATCH_ROWS = 20_000
+
+
+def validate_each(
+    sites: Iterable[Mapping[str, str]],
+    instrument: Instrument,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    redcap: Mapping[str, Any] = DEFAULT_REDCAP,
+    disclosure: DisclosurePolicy = DEFAULT_POLICY,
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[ValidatedSite]:
+    """:func:`validate` of each site, in order, as a shard's job validates them.
+
+    The responses tables of consecutive sites (up to ``batch_rows`` rows) get the fast
+    checks together (:func:`passes_each`), and each site the verdict, so the report, it
+    would get alone.
+    """
+    waiting: list[tuple[Mapping[str, str], ValidatedSite | Deferred[ValidatedSite]]] = []
+    rows = 0
+    for site in sites:
+        started = _guarded(
+            site, instrument, partial(_start, site, instrument, limits, redcap, disclosure)
+        )
+        waiting.append((site, started))
+        if isinstance(started, Deferred):
+            rows += len(started.frame)
+        if rows >= batch_rows:
+            yield from _finished(waiting, instrument)
+            waiting, rows = [], 0
+    yield from _finished(waiting, instrument)
+
+
+def _finished(
+    waiting: list[tuple[Mapping[str, str], ValidatedSite | Deferred[ValidatedSite]]],
+    instrument: Instrument,
+) -> Iterator[ValidatedSite]:
+    deferred = [started for _, started in waiting if isinstance(started, Deferred)]
+    verdicts = iter(_verdicts(instrument, deferred) if deferred else ())
+    for site, started in waiting:
+        if isinstance(started, Deferred):
+            started = _guarded(site, instrument, partial(started.finish, next(verdicts)))
+        yield started
+
+
+def _verdicts(instrument: Instrument, deferred: list[Deferred[ValidatedSite]]) -> list[bool]:
     try:
-        return _validate(site, instrument, limits, redcap, disclosure)
+        return passes_each(instrument, [(d.site_id, d.frame) for d in deferred])
+    except Exception:  # the fast checks only spare pandera, which then checks each site
+        return [False] * len(deferred)
+
+
+def _guarded(
+    site: Mapping[str, str], instrument: Instrument, step: Callable[[], T]
+) -> T | ValidatedSite:
+    """The step's result, or the site's report of why it failed."""
+    try:
+        return step()
     except ProblemsError as problems:
         return ValidatedSite(_whole_file_report(site, instrument, problems.problems))
     except Exception as failure:  # any failure belongs in the site's report
@@ -291,18 +382,20 @@ def _whole_file_report(
     )
 
 
-def _validate(
+def _start(
     site: Mapping[str, str],
     instrument: Instrument,
     limits: ReadLimits,
     redcap: Mapping[str, Any],
     disclosure: DisclosurePolicy = DEFAULT_POLICY,
-) -> ValidatedSite:
+) -> ValidatedSite | Deferred[ValidatedSite]:
     if site["format"] == SUMMARY:
         items = Path(site["items_file"]) if site.get("items_file") else None
         report, summary, item_table = validate_summary_site(
             Path(site["file"]), items, site, instrument, limits, disclosure
         )
         return ValidatedSite(report, summary=summary, items=item_table)
-    report, clean = validate_site(Path(site["file"]), site, instrument, limits, redcap)
-    return ValidatedSite(report, clean=clean)
+    return and_then(
+        start_site(Path(site["file"]), site, instrument, limits, redcap),
+        lambda checked: ValidatedSite(checked[0], clean=checked[1]),
+    )
