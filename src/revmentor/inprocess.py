@@ -125,6 +125,7 @@ def analyse(sites: tuple[Site, ...], config: Mapping[str, Any]) -> dict[str, pd.
         "combined": combined_tests(
             summaries, plan.roles, plan.outcomes, plan.sites, results.excluded
         ),
+        "likert": pd.concat(results.likert, ignore_index=True),
         "descriptives": pooled_descriptives(pd.concat(results.likert), instrument),
         "summaries": summaries,
         "site_items": stacked_frames(results.items),

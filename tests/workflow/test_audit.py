@@ -103,6 +103,12 @@ CASES = {
         "likert_max_sites: 2",
         jobs("report_likert", "report_config", *AUDIT),
     ),
+    "report.appendix_max_sites (the results page only)": (
+        "config/config.yaml",
+        "  site_order: registry",
+        "  appendix_max_sites: 1\n  site_order: registry",
+        jobs("report_config", *AUDIT),
+    ),
     "pooling.method": (
         "config/config.yaml",
         "method: REML",

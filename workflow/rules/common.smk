@@ -273,7 +273,7 @@ def report_settings(report_keys, disclosure=False, analysis=True):
         "outcomes": list(INSTRUMENT.outcomes),
         "names": {site_id: site.name for site_id, site in SITES.items()},
         "enrolled": enrolment_dates(),
-        "report": {key: config["report"][key] for key in report_keys},
+        "report": {key: config["report"][key] for key in report_keys if key in config["report"]},
     }
     if analysis:
         settings["original_study"] = config["original_study"]
@@ -284,6 +284,7 @@ def report_settings(report_keys, disclosure=False, analysis=True):
 
 
 TABLE_SETTINGS = ("alpha", "site_order")
+PAGE_SETTINGS = (*TABLE_SETTINGS, "appendix_max_sites")
 FOREST_SETTINGS = ("forest_max_sites", "site_order")
 LIKERT_SETTINGS = ("likert_max_sites", "site_order")
 

@@ -185,12 +185,15 @@ rule report_page:
         pages=SITE_PAGES_MANIFEST,
     log:
         "results/logs/report_page.log",
+    # The hospital pages are written by this many processes (docs/scaling.md); the step
+    # runs alone at the end of a run, after the audit manifest.
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=30,
     params:
         provenance=provenance("report_page.py"),
-        settings=report_settings(TABLE_SETTINGS, disclosure=True),
+        settings=report_settings(PAGE_SETTINGS, disclosure=True),
         config=page_config(),
         site_ids=SITE_IDS,
         site_pages=site_pages(),

@@ -10,7 +10,8 @@ from revmentor.core.moderators import moderators_from_config
 from revmentor.core.shard_manifest import site_files, write_files_manifest
 from revmentor.report.flow import read_validation_reports
 from revmentor.report.inputs import read_report_frames
-from revmentor.report.page.build import PageInputs, consortium_page, site_pages
+from revmentor.report.page.build import PageInputs, consortium_page
+from revmentor.report.page.parallel import write_site_pages
 from revmentor.report.settings import settings_from
 
 with step_logging(snakemake.log[0], "report_page") as log:
@@ -35,12 +36,11 @@ with step_logging(snakemake.log[0], "report_page") as log:
     )
     write_text(snakemake.output.index, consortium_page(frames, inputs))
     site_ids, paths = snakemake.params.site_ids, snakemake.params.site_pages
-    for site, page in zip(site_ids, site_pages(site_ids, frames, inputs), strict=True):
-        write_text(paths[site], page)
+    processes = write_site_pages(site_ids, frames, inputs, paths, cores=snakemake.threads)
     # Last: a job killed half way leaves no manifest, so it runs again.
     write_files_manifest(
         snakemake.output.pages,
         {"job": "report_page"},
         {site: {"page": paths[site]} for site in site_ids},
     )
-    log.info("index.html and %d site reports", len(site_ids))
+    log.info("index.html and %d site reports, by %d processes", len(site_ids), processes)

@@ -25,6 +25,7 @@ class Settings:
     site_order: str = "registry"
     forest_max_sites: int = 40
     likert_max_sites: int = 12
+    appendix_max_sites: int = 200
 
 
 def ordered_sites(settings: Settings, estimates: Mapping[str, float] | None = None) -> list[str]:
@@ -86,4 +87,5 @@ def settings_from(values: Mapping[str, Any]) -> Settings:
         site_order=report.get("site_order", "registry"),
         forest_max_sites=int(report.get("forest_max_sites", 40)),
         likert_max_sites=int(report.get("likert_max_sites", 12)),
+        appendix_max_sites=int(report.get("appendix_max_sites", 200)),
     )

@@ -157,7 +157,8 @@ def consortium_page(frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> s
         ),
         "references": REFERENCES,
         "appendix": [
-            page_table(name, table, readers, href, appendix=True) for name, table in tables.items()
+            page_table(name, table, readers, href, appendix=True)
+            for name, table in appendix_tables(tables, settings).items()
         ]
         + [validation_overview(inputs.validation, settings, inputs.awaiting)],
         "config_used": inputs.config_used,
@@ -172,6 +173,40 @@ def all_sites_rows(table: Table) -> Table:
     """A table's rows for all sites together; each site's rows are in the appendix."""
     frame = table.frame[table.frame["scope"] == POOLED_SCOPE].reset_index(drop=True)
     return replace(table, frame=frame, title=f"{table.title}: all sites")
+
+
+#: The appendix tables that hold a row per site (or per site × something).
+PER_SITE_TABLES = ("sites", "participants", "items")
+
+
+def appendix_tables(tables: Mapping[str, Table], settings: Settings) -> dict[str, Table]:
+    """The appendix: every table whole, up to ``report.appendix_max_sites`` sites.
+
+    Past that many sites, the tables with a row per site keep only the rows of all sites
+    together, with a note saying where each site's rows are: a page listing them all
+    would be 89,000 rows (26 MB) at 1,000 sites and ten times that at 10,000, too long to
+    read, sort or even open in a browser. The full CSV linked under each table and each
+    hospital's own page still hold every site's rows.
+    """
+    n_sites = len(settings.names)
+    if n_sites <= settings.appendix_max_sites:
+        return dict(tables)
+    note = (
+        f"Each hospital's own rows are not listed here: with {n_sites:,} hospitals, more "
+        f"than report.appendix_max_sites ({settings.appendix_max_sites:,}), this page would "
+        "be too long to read. They are in the full CSV below and on each hospital's own page."
+    )
+    shown = dict(tables)
+    for name in PER_SITE_TABLES:
+        table = shown[name]
+        frame = table.frame
+        if "scope" in frame.columns:
+            kept = frame[frame["scope"] == POOLED_SCOPE].reset_index(drop=True)
+            title = f"{table.title}: all sites"
+        else:
+            kept, title = frame.iloc[0:0], table.title
+        shown[name] = replace(table, frame=kept, title=title, notes=(note, *table.notes))
+    return shown
 
 
 def validation_overview(
@@ -253,7 +288,7 @@ def site_pages(
     """Every hospital's page, in the order given, from data indexed once for all."""
     shared = SharedPageData.from_frames(frames, inputs)
     for site_id in site_ids:
-        yield _site_page(site_id, frames, inputs, shared)
+        yield render_site_page(site_id, frames, inputs, shared)
 
 
 def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInputs) -> str:
@@ -261,9 +296,10 @@ def site_page(site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInpu
     return next(site_pages([site_id], frames, inputs))
 
 
-def _site_page(
+def render_site_page(
     site_id: str, frames: Mapping[str, pd.DataFrame], inputs: PageInputs, shared: SharedPageData
 ) -> str:
+    """One hospital's page from the data :meth:`SharedPageData.from_frames` indexed."""
     settings, instrument = inputs.settings, inputs.instrument
     labels = instrument.outcome_labels()
     name = settings.names[site_id]
