@@ -13,9 +13,11 @@ from revmentor.report import assemble
 from revmentor.report.page.build import (
     PER_SITE_TABLES,
     PageInputs,
+    SharedPageData,
     appendix_tables,
     consortium_page,
     site_page,
+    site_page_inputs,
 )
 from revmentor.report.page.parallel import process_count, write_site_pages
 from revmentor.report.page.views import page_table
@@ -41,7 +43,14 @@ def page_inputs(settings, config, instrument) -> PageInputs:
         figures={},
         validation={},
         config_used="",
-        manifest={},
+        # A footer names the workflow, Python and packages; the rest of the manifest (every
+        # file's hash) is what the hospital pages are written without.
+        manifest={
+            "workflow": {"version": "9.9", "git_commit": "0123abc", "git_dirty": False},
+            "python": "3.11.7",
+            "packages": {"numpy": "2.4.0", "pandas": "2.3.3"},
+            "outputs": {f"results/file{i}.csv": "0" * 64 for i in range(100)},
+        },
         manifest_sha256="0" * 64,
     )
 
@@ -110,13 +119,16 @@ def test_pages_written_by_several_processes_are_the_pages_written_alone(
     inputs = page_inputs(settings, config, instrument)
     site_ids = list(settings.names)
     paths = {site: str(tmp_path / site / "report.html") for site in site_ids}
+    shared = SharedPageData.from_frames(frames, inputs)
     processes = write_site_pages(
-        site_ids, frames, inputs, paths, cores=cores, min_pages_per_process=1
+        site_ids, shared, site_page_inputs(inputs), paths, cores=cores, min_pages_per_process=1
     )
     assert processes == cores
     for site in site_ids:
         with open(paths[site], encoding="utf-8") as page:
-            assert page.read() == site_page(site, frames, inputs), site
+            written = page.read()
+        assert written == site_page(site, frames, inputs), site
+        assert "0123abc" in written and "numpy 2.4.0" in written
 
 
 def test_an_error_in_a_page_process_stops_the_step(golden, config, instrument, tmp_path):
@@ -124,8 +136,9 @@ def test_an_error_in_a_page_process_stops_the_step(golden, config, instrument, t
     inputs = page_inputs(settings, config, instrument)
     site_ids = [*settings.names, "not_registered"]
     paths = {site: str(tmp_path / f"{site}.html") for site in site_ids}
+    shared = SharedPageData.from_frames(frames, inputs)
     with pytest.raises(KeyError, match="not_registered"):
-        write_site_pages(site_ids, frames, inputs, paths, cores=2, min_pages_per_process=1)
+        write_site_pages(site_ids, shared, inputs, paths, cores=2, min_pages_per_process=1)
 
 
 def test_one_process_unless_each_gets_enough_pages():

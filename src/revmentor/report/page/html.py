@@ -125,6 +125,15 @@ def inline_figure(figure_id: str, svg: str, alt: str, caption: str) -> PageFigur
     )
 
 
+#: The audit manifest's keys that a page's footer names.
+PROVENANCE_KEYS = ("workflow", "packages", "python")
+
+
+def provenance_fields(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of the audit manifest that :func:`provenance` reads."""
+    return {key: manifest[key] for key in PROVENANCE_KEYS if key in manifest}
+
+
 def provenance(manifest: Mapping[str, Any], manifest_sha256: str, manifest_path: str) -> Provenance:
     workflow = manifest.get("workflow", {})
     packages = manifest.get("packages", {})

@@ -8,11 +8,12 @@ processes start, so every page has the bytes it has when written alone.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import pandas as pd
 
 from revmentor.core.files import write_text
 from revmentor.report.page.build import PageInputs, SharedPageData, render_site_page
@@ -23,22 +24,19 @@ MIN_PAGES_PER_PROCESS = 50
 
 @dataclass(frozen=True)
 class _PageJob:
-    frames: Mapping[str, pd.DataFrame]
-    inputs: PageInputs
     shared: SharedPageData
+    inputs: PageInputs
     paths: Mapping[str, str]
 
 
 #: The job a forked process works on: set by the parent before the fork, so that the
-#: frames reach the processes without being pickled.
+#: data reach the processes without being pickled.
 _JOB: _PageJob | None = None
 
 
 def _write(job: _PageJob, site_ids: Sequence[str]) -> None:
     for site_id in site_ids:
-        write_text(
-            job.paths[site_id], render_site_page(site_id, job.frames, job.inputs, job.shared)
-        )
+        write_text(job.paths[site_id], render_site_page(site_id, job.inputs, job.shared))
 
 
 def _write_share(site_ids: Sequence[str]) -> None:
@@ -53,31 +51,42 @@ def process_count(
     return max(1, min(cores, n_pages // min_pages_per_process))
 
 
+def _release_free_memory() -> None:
+    """Hand memory freed by Python back to the system before forking, so that no process
+    starts with the parent's garbage (glibc only; elsewhere nothing is done)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def write_site_pages(
     site_ids: Sequence[str],
-    frames: Mapping[str, pd.DataFrame],
+    shared: SharedPageData,
     inputs: PageInputs,
     paths: Mapping[str, str],
     cores: int = 1,
     min_pages_per_process: int = MIN_PAGES_PER_PROCESS,
 ) -> int:
-    """Write every hospital's page to ``paths[site_id]``, on up to ``cores`` processes;
-    returns how many processes wrote them.
+    """Write every hospital's page to ``paths[site_id]``, on up to ``cores`` processes
+    (this one among them); returns how many processes wrote them.
 
     An error in any process stops the step with that error, as it would on one process.
     """
     global _JOB
-    job = _PageJob(frames, inputs, SharedPageData.from_frames(frames, inputs), paths)
+    job = _PageJob(shared, inputs, paths)
     processes = process_count(len(site_ids), cores, min_pages_per_process)
     if processes == 1:
         _write(job, site_ids)
         return processes
     # Every process gets every n-th site, so that sites of different sizes spread evenly.
     shares = [list(site_ids[start::processes]) for start in range(processes)]
+    _release_free_memory()
     _JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            pool.map(_write_share, shares, chunksize=1)
+        with multiprocessing.get_context("fork").Pool(processes - 1) as pool:
+            others = pool.map_async(_write_share, shares[1:], chunksize=1)
+            _write(job, shares[0])
+            others.get()
     finally:
         _JOB = None
     return processes
