@@ -277,3 +277,88 @@ def test_the_one_stage_table_does_not_depend_on_the_order_sites_arrive_in(instru
         for order in (blocks, blocks[::-1], blocks[1::2] + blocks[::2])
     ]
     assert tables[0] == tables[1] == tables[2]
+
+
+def simulated_changes(seed: int, sites: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(2, 30, size=sites)
+    site_means = rng.normal(0.3, 0.4, size=sites)
+    return pd.DataFrame(
+        {
+            "site_id": np.repeat([f"s{index:03d}" for index in range(sites)], sizes),
+            "change": np.concatenate(
+                [
+                    rng.normal(mean, 0.8, size=size).round(1)
+                    for mean, size in zip(site_means, sizes, strict=True)
+                ]
+            ),
+        }
+    )
+
+
+def statsmodels_fit(changes: pd.DataFrame, start, max_iterations: int = ipd.MAX_ITERATIONS):
+    """What the model was before: MixedLM.fit itself, from the formula interface."""
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    model = smf.mixedlm("change ~ 1", changes, groups=changes["site_id"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = model.fit(
+            start_params=start,
+            reml=True,
+            method=[ipd.POLISH_OPTIMISER],
+            gtol=ipd.GRADIENT_TOLERANCE,
+            maxiter=max_iterations,
+        )
+    return (
+        float(fit.fe_params.iloc[0]),
+        float(fit.cov_re.iloc[0, 0]),
+        float(fit.scale),
+        bool(fit.converged),
+    )
+
+
+def array_model(changes: pd.DataFrame):
+    return ipd.MixedLM(
+        changes["change"].to_numpy(dtype=float),
+        np.ones((len(changes), 1)),
+        groups=changes["site_id"].to_numpy(),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_polish_gives_statsmodels_fit_bit_for_bit_from_the_exact_optimum(seed):
+    """From the profiled optimum BFGS stops at once; skipping it (and fit's Hessian) must
+    still give fit's own floats, not merely close ones."""
+    changes = simulated_changes(seed)
+    mu, between, residual = ipd.profile_reml(changes)
+    start = ipd.MixedLMParams.from_components(
+        fe_params=np.array([mu]), cov_re=np.array([[between / residual]])
+    )
+    assert ipd._polished(array_model(changes), start, ipd.MAX_ITERATIONS) == statsmodels_fit(
+        changes, start
+    )
+
+
+@pytest.mark.parametrize("max_iterations", [1, 3, ipd.MAX_ITERATIONS])
+def test_the_polish_runs_bfgs_as_fit_does_from_a_poor_start(max_iterations):
+    """Away from the optimum the gradient test fails and BFGS runs: the same iterations,
+    the same floats and the same convergence flag as fit."""
+    changes = simulated_changes(7)
+    start = ipd.MixedLMParams.from_components(fe_params=np.array([0.0]), cov_re=np.array([[0.5]]))
+    polished = ipd._polished(array_model(changes), start, max_iterations)
+    assert polished == statsmodels_fit(changes, start, max_iterations)
+    assert polished[3] is (max_iterations == ipd.MAX_ITERATIONS)
+
+
+def test_the_intercept_only_fit_equals_the_formula_interface():
+    import statsmodels.formula.api as smf
+
+    changes = simulated_changes(5)
+    fit = smf.ols("change ~ 1", data=changes).fit()
+    record = ipd._one_mean(changes, 0.95)
+    assert record["estimate"] == float(fit.params.iloc[0])
+    assert record["se"] == float(fit.bse.iloc[0])
+    assert record["residual_variance"] == float(fit.scale)

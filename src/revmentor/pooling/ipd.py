@@ -11,9 +11,11 @@ How statsmodels is made to reproduce R:
 - Start: the exact REML optimum of this one-way model, found from the site sizes, site
   means and the within-site sum of squares alone (profiled over σ², a 1-D root search in
   λ = σ²_site/σ²; :func:`profile_reml`). statsmodels' BFGS, with a tight gradient
-  tolerance, then polishes and confirms it in a few steps. From statsmodels' own start
-  (σ²_site = σ²) BFGS often steps to a negative √λ and stops with "precision loss", and a
-  Nelder–Mead start costs seconds per fit at 1,000 sites.
+  tolerance, then polishes and confirms it; from this start it almost always stops at
+  once (:func:`_polished` gives fit's floats without fit's passes for what is not
+  reported). From statsmodels' own start (σ²_site = σ²) BFGS often steps to a negative √λ
+  and stops with "precision loss", and a Nelder–Mead start costs seconds per fit at 1,000
+  sites.
 - Standard error: the GLS one given the fitted variances, √(1/Σ n_j/(σ² + n_j σ²_site)),
   as nlme and lme4 report it. statsmodels' ``bse_fe`` instead inverts the whole observed
   Hessian, whose fixed × variance cross term is not zero in unbalanced data (about 8e-6
@@ -35,9 +37,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import optimize, stats
-from statsmodels.regression.mixed_linear_model import MixedLMParams
+from statsmodels.base.model import LikelihoodModel
+from statsmodels.regression.linear_model import OLS
+from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
 from revmentor.core.instrument import Instrument
 from revmentor.core.tables import typed_frame
@@ -56,7 +59,6 @@ MIXED_MODEL_KEYS = (
     "converged",
     "note",
 )
-FORMULA = "change ~ 1"
 POLISH_OPTIMISER = "bfgs"
 GRADIENT_TOLERANCE = 1e-8
 MAX_ITERATIONS = 1000
@@ -119,10 +121,11 @@ def reml_slope_at_zero(changes: pd.DataFrame) -> float:
 
 def _one_mean(changes: pd.DataFrame, level: float, **fields: Any) -> dict[str, Any]:
     """Intercept-only OLS: what the model becomes without a between-site variance."""
-    fit = smf.ols(FORMULA, data=changes).fit()
+    y = changes["change"].to_numpy(dtype=float)
+    fit = OLS(y, np.ones((len(y), 1))).fit()
     return _result(
-        float(fit.params.iloc[0]),
-        float(fit.bse.iloc[0]),
+        float(fit.params[0]),
+        float(fit.bse[0]),
         level,
         residual_variance=float(fit.scale),
         **fields,
@@ -168,35 +171,69 @@ def profile_reml(changes: pd.DataFrame) -> tuple[float, float, float]:
     return mu, lam * sigma2, sigma2
 
 
+def _polished(model: MixedLM, start: MixedLMParams, max_iterations: int):
+    """(μ, σ²_site, σ², converged) exactly as ``model.fit(start_params=start, reml=True,
+    method=[POLISH_OPTIMISER], gtol=GRADIENT_TOLERANCE, maxiter=max_iterations)`` gives
+    them, without the two passes over every site that fit makes for what this model does
+    not report: the observed Hessian (for statsmodels' own standard errors) and, when BFGS
+    stops at its start, the likelihood there.
+
+    From the exact optimum BFGS nearly always stops at once, because the gradient there is
+    within the tolerance; it then returns the start unchanged. That test is made here with
+    the same gradient BFGS would take (fit's, −score/N, largest absolute element), and BFGS
+    runs only when it fails. What follows the optimiser is fit's own code: the fixed effect
+    and the scale profiled out at the optimum (``get_fe_params``, ``get_scale``)."""
+    # The attributes fit sets before it optimises; score and loglike read them.
+    model.reml, model._cov_sing = True, 0
+    model.cov_pen = model.fe_pen = model._freepat = None
+    packed = start.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
+    gradient = -model.score(packed) / model.endog.shape[0]
+    if np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) <= GRADIENT_TOLERANCE:
+        found, converged = packed, True
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimised = LikelihoodModel.fit(
+                model,
+                start_params=packed,
+                skip_hessian=True,
+                method=POLISH_OPTIMISER,
+                gtol=GRADIENT_TOLERANCE,
+                maxiter=max_iterations,
+                disp=False,
+                retall=False,
+            )
+        found = np.atleast_1d(optimised.params)
+        converged = bool(optimised.mle_retvals["converged"])
+    params = MixedLMParams.from_packed(
+        found, model.k_fe, model.k_re, use_sqrt=model.use_sqrt, has_fe=False
+    )
+    fe_params, _ = model.get_fe_params(params.cov_re, params.vcomp)
+    scale = model.get_scale(fe_params, params.cov_re, params.vcomp)
+    return float(fe_params[0]), float(scale * params.cov_re[0, 0]), float(scale), converged
+
+
 def _reml_fit(
     changes: pd.DataFrame, level: float, max_iterations: int, **fields: Any
 ) -> dict[str, Any]:
     """The random-intercept model by REML (see the module for the optimiser choice)."""
-    model = smf.mixedlm(FORMULA, changes, groups=changes["site_id"])
+    y = changes["change"].to_numpy(dtype=float)
+    model = MixedLM(y, np.ones((len(y), 1)), groups=changes["site_id"].to_numpy())
     mu, between, residual = profile_reml(changes)
     start = MixedLMParams.from_components(
         fe_params=np.array([mu]), cov_re=np.array([[between / residual]])
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = model.fit(
-            start_params=start,
-            reml=True,
-            method=[POLISH_OPTIMISER],
-            gtol=GRADIENT_TOLERANCE,
-            maxiter=max_iterations,
-        )
-    between, residual = float(fit.cov_re.iloc[0, 0]), float(fit.scale)
+    estimate, between, residual, converged = _polished(model, start, max_iterations)
     sizes = changes.groupby("site_id").size().to_numpy(dtype=float)
     se = float(np.sqrt(1 / np.sum(sizes / (residual + sizes * between))))
     return _result(
-        float(fit.fe_params.iloc[0]),
+        estimate,
         se,
         level,
         between_site_variance=between,
         residual_variance=residual,
-        converged=bool(fit.converged),
-        note="" if fit.converged else NOTE_NOT_CONVERGED,
+        converged=converged,
+        note="" if converged else NOTE_NOT_CONVERGED,
         **fields,
     )
 
