@@ -103,10 +103,12 @@ def _is_number(text: str) -> bool:
 
 def text_columns(shown: pd.DataFrame) -> set[str]:
     """Columns holding words rather than numbers: left-aligned, as a reader expects."""
+    # Each distinct text is tried once: a word costs a raised ValueError, and a column of
+    # site names or roles repeats the same few thousand words down 10,000s of rows.
     return {
         str(column)
         for column in shown.columns
-        if not any(_is_number(str(cell)) for cell in shown[column].tolist() if str(cell))
+        if not any(_is_number(text) for text in set(map(str, shown[column].tolist())) if text)
     }
 
 
