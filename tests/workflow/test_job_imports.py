@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.workflow.conftest import Workspace
+
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "scipy", "matplotlib", "statsmodels", "pandera", "jinja2")
 
@@ -71,3 +73,24 @@ def test_every_script_has_an_entry():
 def test_a_step_loads_only_the_libraries_it_needs(name):
     loaded = loaded_heavy_libraries(REPO / "workflow/scripts" / name)
     assert loaded <= ALLOWED[name], f"{name} now loads {sorted(loaded - ALLOWED[name])}"
+
+
+def test_reading_the_workflow_loads_no_heavy_library(tmp_path):
+    """Snakemake reads the workflow on every call, so what reading it imports is paid
+    every time: pandas, imported through the registry's readers, was about 0.5 s of the
+    example's 3.5 s dry run (docs/scaling.md, "Cheaper parse")."""
+    workspace = Workspace(tmp_path / "work")
+    command = [sys.executable, "-X", "importtime", "-m", "snakemake", "--cores", "1", "-n", "-q"]
+    done = subprocess.run(
+        command, cwd=workspace.root, env=workspace.env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = {
+        line.rpartition("|")[2].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    # jinja2 is Snakemake's own: its HTML reporter, loaded for a workflow with report items.
+    ours = set(HEAVY) - {"jinja2"}
+    assert "snakemake" in imported
+    assert not imported & ours, sorted(imported & ours)

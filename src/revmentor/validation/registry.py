@@ -41,7 +41,7 @@ from revmentor.core.moderators import (
 )
 from revmentor.core.problems import Problem, ProblemsError, shown_value
 from revmentor.core.site_ids import PRINTABLE_NAME, site_id_problem, site_name_problem, visible
-from revmentor.validation.readers import decode_text
+from revmentor.validation.encoding import decode_text
 
 #: validation.on_missing_data: a site whose file is absent waits, or stops the run.
 WAIT_FOR_DATA = "wait"

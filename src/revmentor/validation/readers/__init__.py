@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from revmentor.core.problems import Problem, ProblemsError
+from revmentor.validation.encoding import decode_text
 from revmentor.validation.readers.limits import (
     DEFAULT_LIMITS,
     ReadLimits,
@@ -19,7 +20,7 @@ from revmentor.validation.readers.limits import (
     over_limit,
 )
 from revmentor.validation.readers.table import MAX_CELL_CHARS, ROW_NUMBER, RawTable
-from revmentor.validation.readers.text import choose_delimiter, decode_text, read_delimited
+from revmentor.validation.readers.text import choose_delimiter, read_delimited
 from revmentor.validation.readers.xlsx import PREFERRED_SHEET, read_xlsx
 
 __all__ = [
