@@ -4,6 +4,7 @@ quartiles."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -298,8 +299,6 @@ def simulated_changes(seed: int, sites: int = 40) -> pd.DataFrame:
 
 def statsmodels_fit(changes: pd.DataFrame, start, max_iterations: int = ipd.MAX_ITERATIONS):
     """What the model was before: MixedLM.fit itself, from the formula interface."""
-    import warnings
-
     import statsmodels.formula.api as smf
 
     model = smf.mixedlm("change ~ 1", changes, groups=changes["site_id"])

@@ -182,7 +182,11 @@ def _polished(model: MixedLM, start: MixedLMParams, max_iterations: int):
     within the tolerance; it then returns the start unchanged. That test is made here with
     the same gradient BFGS would take (fit's, −score/N, largest absolute element), and BFGS
     runs only when it fails. What follows the optimiser is fit's own code: the fixed effect
-    and the scale profiled out at the optimum (``get_fe_params``, ``get_scale``)."""
+    and the scale profiled out at the optimum (``get_fe_params``, ``get_scale``).
+
+    One case differs from fit: BFGS also reports non-convergence when the likelihood at
+    the start is NaN while the gradient there is finite and small; that likelihood is not
+    computed here, so such a start would be reported as converged."""
     # The attributes fit sets before it optimises; score and loglike read them.
     model.reml, model._cov_sing = True, 0
     model.cov_pen = model.fe_pen = model._freepat = None

@@ -1,9 +1,9 @@
 """Whether a file's bytes are UTF-8 text, checked over the whole file a chunk at a time.
 
 A UTF-16 or Windows-1252 file gets one whole-file error naming its encoding, rather than a
-cell-level error on its first accented letter. Apart from the readers (which need pandas),
-because the workflow decodes the site registry while Snakemake parses it, and every
-snakemake call, a dry run or a no-op among them, would otherwise import pandas.
+cell-level error on its first accented letter. This module needs no pandas, unlike the
+readers that use it: the workflow decodes the site registry while Snakemake reads the
+workflow, and a dry run would otherwise import pandas for it.
 """
 
 from __future__ import annotations
