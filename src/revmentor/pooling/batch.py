@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from revmentor.core.scipy_distributions import normal_ppf, normal_sf, t_ppf, t_sf
 from revmentor.pooling.meta import (
     KNAPP_HARTUNG_TESTS,
     REML_MAX_ITERATIONS,
@@ -313,13 +313,11 @@ def _summaries(k, estimate, sw, residual, tau2, i2, converged, test, level):
         se = np.where(use_t, se * np.sqrt(scale), se)
         critical = np.where(
             use_t,
-            stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)),
-            stats.norm.ppf(0.5 + level / 2),
+            t_ppf(0.5 + level / 2, np.maximum(k - 1, 1)),
+            normal_ppf(0.5 + level / 2),
         )
         stat = np.where(se > 0, estimate / np.where(se > 0, se, 1.0), 0.0)
-    p = np.where(
-        use_t, 2 * stats.t.sf(np.abs(stat), np.maximum(k - 1, 1)), 2 * stats.norm.sf(np.abs(stat))
-    )
+    p = np.where(use_t, 2 * t_sf(np.abs(stat), np.maximum(k - 1, 1)), 2 * normal_sf(np.abs(stat)))
     zero_se = ~(se > 0) & (k > 0)
     p = np.where(zero_se, np.where(estimate != 0, 0.0, np.nan), p)
     return {
@@ -440,7 +438,7 @@ def leave_one_out_sums(
 
 def _prediction(estimate, se, tau2, k, level) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore"):
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 2, 1)) * np.sqrt(tau2 + se**2)
+        half = t_ppf(0.5 + level / 2, np.maximum(k - 2, 1)) * np.sqrt(tau2 + se**2)
     defined = k >= 3
     return {
         "pi_low": np.where(defined, estimate - half, np.nan),

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from revmentor.core.scipy_distributions import normal_isf, normal_sf
 from revmentor.core.tables import typed_frame
 
 COMBINED_COLUMNS = (
@@ -88,7 +88,7 @@ def stratified_wilcoxon(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]
     record = {"test": STRATIFIED, "k": k, "n_participants": n_total, "statistic": t_plus}
     if variance > 0:
         z = (t_plus - expected) / math.sqrt(variance)
-        record.update(z=z, p=float(2 * stats.norm.sf(abs(z))))
+        record.update(z=z, p=float(2 * normal_sf(abs(z))))
     else:
         record["note"] = "no site has a non-zero difference"
     return record, excluded
@@ -111,7 +111,7 @@ def stouffer(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]]:
             continue
         included.append(row)
     # One call for every site: scipy's isf is elementwise, the same value as one call each.
-    z_sites = stats.norm.isf(np.array([one_sided_p(row) for row in included], dtype=float))
+    z_sites = normal_isf(np.array([one_sided_p(row) for row in included], dtype=float))
     for row, z_site in zip(included, z_sites.tolist(), strict=True):
         weight = math.sqrt(float(row["n_pairs"]))
         weighted += weight * z_site
@@ -121,7 +121,7 @@ def stouffer(rows: pd.DataFrame) -> tuple[dict, list[tuple[str, str]]]:
     record = {"test": STOUFFER, "k": k, "n_participants": n_total}
     if weights2 > 0:
         z = weighted / math.sqrt(weights2)
-        record.update(statistic=z, z=z, p=float(2 * stats.norm.sf(abs(z))))
+        record.update(statistic=z, z=z, p=float(2 * normal_sf(abs(z))))
     else:
         record["note"] = "no site has a Wilcoxon p"
     return record, excluded

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from revmentor.core.scipy_distributions import normal_ppf
 from revmentor.core.tables import stacked_columns, typed_columns, typed_frame
 from revmentor.pooling.batch import Subsets, batch_meta
 from revmentor.pooling.effects import MEASURES, SiteEffects, site_effects
@@ -234,7 +234,7 @@ def weight_columns(
     keys: dict, method: str, effects: SiteEffects, result: MetaResult, level: float
 ) -> dict[str, Sequence]:
     """Each site's effect, its interval and its weight in one analysis, a column each."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = normal_ppf(0.5 + level / 2)
     root = np.sqrt(effects.v)
     same = {**keys, "method": method}
     return {

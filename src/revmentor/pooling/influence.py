@@ -18,8 +18,8 @@ fits at once with the batched solver of :mod:`revmentor.pooling.batch`):
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from revmentor.core.scipy_distributions import chi2_cdf
 from revmentor.pooling.batch import Subsets, batch_meta, leave_one_out_sums
 from revmentor.pooling.meta import meta_analysis
 
@@ -62,7 +62,7 @@ def influence_diagnostics(
     cook = change**2 / full.se**2
     influential = (
         (np.abs(dffits) > 3 * np.sqrt(1 / (k - 1)))
-        | (stats.chi2.cdf(cook, 1) > 0.5)
+        | (chi2_cdf(cook, 1) > 0.5)
         | (hat > 3 / k)
         | (np.abs(dfbetas) > 1)
     )

@@ -37,12 +37,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 from statsmodels.base.model import LikelihoodModel
 from statsmodels.regression.linear_model import OLS
 from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
 from revmentor.core.instrument import Instrument
+from revmentor.core.scipy_distributions import normal_ppf
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.meta import meta_analysis
 
@@ -101,7 +102,7 @@ def _result(
     record: dict[str, Any] = dict.fromkeys(MIXED_MODEL_KEYS)
     record.update({"estimate": estimate, "se": se, "converged": True, "note": ""}, **fields)
     if estimate is not None and se is not None:
-        half = stats.norm.ppf(0.5 + level / 2) * se
+        half = normal_ppf(0.5 + level / 2) * se
         record["ci_low"], record["ci_high"] = float(estimate - half), float(estimate + half)
     return record
 

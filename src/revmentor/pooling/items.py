@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
+from revmentor.core.scipy_distributions import chi2_sf, normal_ppf
 from revmentor.core.summary_format import ITEM_NO_ANSWERS, ITEM_NO_PAIRS
 from revmentor.core.tables import typed_frame
 from revmentor.pooling.meta import meta_analysis
@@ -160,12 +161,12 @@ def mantel_haenszel_pairs(before_only: int, after_only: int, level: float) -> di
     record: dict[str, Any] = {
         "mh_odds_ratio": c / b if b else None,
         "mh_chi2": chi2,
-        "mh_p": float(stats.chi2.sf(chi2, 1)),
+        "mh_p": float(chi2_sf(chi2, 1)),
         "mcnemar_exact_p": mcnemar_exact_p(b, c),
         "note": "" if b and c else (NO_BEFORE_ONLY if c else NO_AFTER_ONLY),
     }
     if b and c:
-        half = stats.norm.ppf(0.5 + level / 2) * math.sqrt(1 / b + 1 / c)
+        half = normal_ppf(0.5 + level / 2) * math.sqrt(1 / b + 1 / c)
         record["mh_ci_low"] = math.exp(math.log(c / b) - half)
         record["mh_ci_high"] = math.exp(math.log(c / b) + half)
     return record

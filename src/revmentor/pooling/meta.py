@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from revmentor.core.scipy_distributions import chi2_ppf, chi2_sf, normal_ppf, normal_sf, t_ppf, t_sf
 
 METHODS = ("FE", "DL", "REML", "PM")
 TESTS = ("z", "hksj", "adhoc")
@@ -179,8 +181,8 @@ def heterogeneity(method: str, y: np.ndarray, v: np.ndarray) -> Heterogeneity:
 def tau2_profile_interval(y: np.ndarray, v: np.ndarray, level: float = 0.95):
     """Q-profile CI for τ²: Q(τ²) at the upper and lower χ²(k − 1) quantiles."""
     df = len(y) - 1
-    lower = _solve_q(y, v, stats.chi2.ppf(0.5 + level / 2, df))
-    upper = _solve_q(y, v, stats.chi2.ppf(0.5 - level / 2, df))
+    lower = _solve_q(y, v, chi2_ppf(0.5 + level / 2, df))
+    upper = _solve_q(y, v, chi2_ppf(0.5 - level / 2, df))
     return (0.0 if lower is None else lower), (0.0 if upper is None else upper)
 
 
@@ -266,14 +268,14 @@ def _result(
     if use_t:
         residual = float(np.sum(w * (y - estimate) ** 2))
         se *= math.sqrt(knapp_hartung_scale(residual, k, test))
-        critical = stats.t.ppf(0.5 + level / 2, k - 1)
+        critical = t_ppf(0.5 + level / 2, k - 1)
     else:
-        critical = stats.norm.ppf(0.5 + level / 2)
+        critical = normal_ppf(0.5 + level / 2)
     stat: float | None
     p: float | None
     if se > 0:
         stat = estimate / se
-        p = float(2 * (stats.t.sf(abs(stat), k - 1) if use_t else stats.norm.sf(abs(stat))))
+        p = float(2 * (t_sf(abs(stat), k - 1) if use_t else normal_sf(abs(stat))))
         p = min(1.0, p)
     else:
         stat, p = None, zero_se_p(estimate)
@@ -283,7 +285,7 @@ def _result(
     tau2_ci = profile_interval if k >= 3 and method != "FE" else (None, None)
     pi = None
     if k >= 3:
-        half = stats.t.ppf(0.5 + level / 2, k - 2) * math.sqrt(fit.tau2 + se**2)
+        half = t_ppf(0.5 + level / 2, k - 2) * math.sqrt(fit.tau2 + se**2)
         pi = (estimate - half, estimate + half)
     return MetaResult(
         method=method,
@@ -302,7 +304,7 @@ def _result(
         h2=h2,
         q=q,
         q_df=k - 1,
-        q_p=float(stats.chi2.sf(q, k - 1)) if k > 1 else 1.0,
+        q_p=float(chi2_sf(q, k - 1)) if k > 1 else 1.0,
         pi_low=pi and pi[0],
         pi_high=pi and pi[1],
         weights=100 * w / np.sum(w),

@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from revmentor.core.moderators import Moderator, ModeratorValue
+from revmentor.core.scipy_distributions import chi2_sf, f_sf, normal_ppf, normal_sf, t_ppf, t_sf
 from revmentor.pooling.meta import (
     KNAPP_HARTUNG_TESTS,
     ROOT_TOLERANCE,
@@ -226,9 +227,9 @@ def meta_regression(
         if test == "adhoc":
             scale = max(1.0, scale)
         covariance = covariance * scale
-        critical = float(stats.t.ppf(0.5 + level / 2, residual_df))
+        critical = float(t_ppf(0.5 + level / 2, residual_df))
     else:
-        critical = float(stats.norm.ppf(0.5 + level / 2))
+        critical = float(normal_ppf(0.5 + level / 2))
     terms = _terms(fit.coefficients, covariance, term_names, use_t, residual_df, critical)
     qm, qm_p, moderator_df = _omnibus(fit.coefficients, covariance, use_t, residual_df)
     if moderator_df == 0:
@@ -251,7 +252,7 @@ def meta_regression(
         qm_p=qm_p,
         qe=qe,
         qe_df=residual_df,
-        qe_p=float(stats.chi2.sf(qe, residual_df)),
+        qe_p=float(chi2_sf(qe, residual_df)),
         tau2=tau2,
         i2=_i2(method, qe, residual_df, tau2, _trace_p(common, x)),
         r2=_pseudo_r2(method, y, v, tau2),
@@ -277,7 +278,7 @@ def _terms(
         stat = p = None
         if se > 0:
             stat = estimate / se
-            tail = stats.t.sf(abs(stat), df) if use_t else stats.norm.sf(abs(stat))
+            tail = t_sf(abs(stat), df) if use_t else normal_sf(abs(stat))
             p = min(1.0, float(2 * tail))
         terms.append(
             Term(name, estimate, se, stat, p, estimate - critical * se, estimate + critical * se)
@@ -299,8 +300,8 @@ def _omnibus(
     qm = float(b @ np.linalg.solve(block, b))
     if use_t:
         qm /= moderator_df
-        return qm, float(stats.f.sf(qm, moderator_df, residual_df)), moderator_df
-    return qm, float(stats.chi2.sf(qm, moderator_df)), moderator_df
+        return qm, float(f_sf(qm, moderator_df, residual_df)), moderator_df
+    return qm, float(chi2_sf(qm, moderator_df)), moderator_df
 
 
 def _i2(method: str, qe: float, df: int, tau2: float, trace_p: float) -> float:
@@ -410,4 +411,4 @@ def _between_levels(
     pooled = np.sum(w * estimates) / np.sum(w)
     q = float(np.sum(w * (estimates - pooled) ** 2))
     df = len(subgroups) - 1
-    return q, df, float(stats.chi2.sf(q, df)), ()
+    return q, df, float(chi2_sf(q, df)), ()

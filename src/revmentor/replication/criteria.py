@@ -23,8 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-
+from revmentor.core.scipy_distributions import normal_sf, t_ppf
 from revmentor.replication.original import Original
 from revmentor.replication.pooled import Pooled
 from revmentor.replication.sceptical import sceptical_p_golden
@@ -172,7 +171,7 @@ def prediction_interval(question: Question) -> Criterion:
     change, se_o = original.change, original.standard_error
     assert change is not None and se_o is not None
     spread = math.sqrt(pooled.tau2 + pooled.se**2 + se_o**2)
-    critical = float(stats.t.ppf(0.5 + question.level / 2, pooled.k - 2))
+    critical = float(t_ppf(0.5 + question.level / 2, pooled.k - 2))
     distance = abs(change - pooled.estimate) / spread
     low, high = pooled.estimate - critical * spread, pooled.estimate + critical * spread
     inside = distance <= critical
@@ -225,7 +224,7 @@ def p_orig(question: Question) -> Criterion:
     change, se_o = original.change, original.standard_error
     assert change is not None and se_o is not None
     spread = math.sqrt(pooled.tau2 + se_o**2 + pooled.se**2)
-    value = float(2 * stats.norm.sf(abs(change - pooled.estimate) / spread))
+    value = float(2 * normal_sf(abs(change - pooled.estimate) / spread))
     success = value >= question.alpha
     return Criterion(
         name,

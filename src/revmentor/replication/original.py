@@ -48,10 +48,10 @@ class Original:
         change = self.change
         if self.p is not None and change is not None:
             # Imported here: the workflow reads the original's figures while it parses,
-            # and scipy.stats would add a second to every snakemake call.
-            from scipy import stats
+            # and scipy (even scipy.special alone) would slow every snakemake call.
+            from revmentor.core.scipy_distributions import normal_isf
 
-            magnitude = float(stats.norm.isf(self.p / 2))
+            magnitude = float(normal_isf(self.p / 2))
             return math.copysign(magnitude, change) if change != 0 else 0.0
         if self.estimate is not None and self.se:
             return float(self.estimate / self.se)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from scipy import stats
 
+from revmentor.core.scipy_distributions import normal_ppf, normal_sf, t_ppf, t_sf
 from revmentor.pooling.meta import KNAPP_HARTUNG_TESTS
 
 
@@ -40,13 +40,13 @@ class Pooled:
     def tail(self, statistic: float) -> float:
         """P(T > statistic) under its own reference distribution."""
         if self.df is None:
-            return float(stats.norm.sf(statistic))
-        return float(stats.t.sf(statistic, self.df))
+            return float(normal_sf(statistic))
+        return float(t_sf(statistic, self.df))
 
     def critical(self, level: float) -> float:
         """The two-sided critical value of a ``level`` CI."""
         upper = 0.5 + level / 2
-        return float(stats.norm.ppf(upper) if self.df is None else stats.t.ppf(upper, self.df))
+        return float(normal_ppf(upper) if self.df is None else t_ppf(upper, self.df))
 
 
 def _number(value: Any) -> float | None:

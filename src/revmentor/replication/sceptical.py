@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from revmentor.core.scipy_distributions import normal_sf
 
 GOLDEN_RATIO = (1 + math.sqrt(5)) / 2
 
@@ -33,7 +33,7 @@ def sceptical_z(z_original: float, z_replication: float, variance_ratio: float) 
 def sceptical_p_golden(z_original: float, z_replication: float, variance_ratio: float) -> float:
     """The one-sided golden sceptical p-value."""
     recalibrated = sceptical_z(z_original, z_replication, variance_ratio) * math.sqrt(GOLDEN_RATIO)
-    two_sided = 2 * float(stats.norm.sf(recalibrated))
+    two_sided = 2 * float(normal_sf(recalibrated))
     agree = _sign(z_original) == _sign(z_replication)
     return two_sided / 2 if agree else 1 - two_sided / 2
 
