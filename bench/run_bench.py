@@ -8,7 +8,7 @@ RSS of the whole process tree. In the same run it times issue 15's minimal floor
 the in-process floor: one Python process that reads every site, computes the same per-site
 statistics and pools them (``revmentor.inprocess``), with no workflow around it. It writes
 ``bench/RESULTS.md``: the table, the targets, a linear fit of the full run's cost against
-sites, the seconds per rule at the largest size, and what reran.
+sites, the seconds per rule at each size, and what reran.
 
     python bench/run_bench.py --sizes 100 1000 10000
 
@@ -356,25 +356,28 @@ def linear_fit_section(results: list[SizeResult]) -> list[str]:
 
 
 def time_section(results: list[SizeResult]) -> list[str]:
-    """Where the time goes at the largest size: summed job seconds per rule."""
-    largest = max(results, key=lambda r: r.sites)
-    lines = [
-        "",
-        f"## Where the time goes at {largest.sites} sites",
-        "",
-        "Wall seconds summed over each rule's jobs (two run at once, so the sums exceed the "
-        "run's wall time); the rest of a run is Snakemake's own work (main CPU above).",
-        "",
-        "| rule | full run: jobs | seconds | add one site: jobs | seconds |",
-        "|---|---|---|---|---|",
-    ]
-    full = largest.phases["full_run"].rule_seconds()
-    add_phase = largest.phases.get("add_site")
-    added = add_phase.rule_seconds() if add_phase else {}
-    for rule in sorted(full, key=lambda name: -full[name][1]):
-        jobs, seconds = full[rule]
-        add_jobs, add_seconds = added.get(rule, (0, 0.0))
-        lines.append(f"| {rule} | {jobs} | {seconds:.0f} | {add_jobs} | {add_seconds:.0f} |")
+    """Where the time goes at each size: summed job seconds per rule, in the full run and
+    when a site is added (the add-one-site target is read from the smaller sizes)."""
+    lines = []
+    for result in sorted(results, key=lambda r: r.sites):
+        lines += [
+            "",
+            f"## Where the time goes at {result.sites} sites",
+            "",
+            "Wall seconds summed over each rule's jobs (two run at once, so the sums exceed "
+            "the run's wall time); the rest of a run is Snakemake's own work (main CPU above).",
+            "",
+            "| rule | full run: jobs | seconds | add one site: jobs | seconds |",
+            "|---|---|---|---|---|",
+        ]
+        full = result.phases["full_run"].rule_seconds()
+        add_phase = result.phases.get("add_site")
+        added = add_phase.rule_seconds() if add_phase else {}
+        for rule in sorted(full, key=lambda name: -full[name][1]):
+            jobs, seconds = full[rule]
+            add_jobs, add_seconds = added.get(rule, (0, 0.0))
+            add = f"{add_jobs} | {add_seconds:.0f}" if add_phase else "not run | –"
+            lines.append(f"| {rule} | {jobs} | {seconds:.0f} | {add} |")
     return lines
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache, partial
 import numpy as np
 from scipy import special
 
+from revmentor.core.scipy_distributions import normal_ppf, t_ppf
 from revmentor.core.summary_format import HL_EXACT, HL_NORMAL
 from revmentor.stats.proportions import binomial_half_p
 from revmentor.stats.wilcoxon import null_distribution
@@ -43,11 +44,10 @@ def sign_test_p(n_positive: int, n_negative: int) -> float | None:
     return binomial_half_p(int(n_positive), int(n))
 
 
-# scipy.stats.t's ppf and sf are these functions of scipy.special (the same floats); called
-# directly, they spare each row the distribution's checks and a job the import of scipy.stats.
+# Cached: every row of a site of the same size asks for the same quantile.
 @lru_cache(maxsize=4096)
 def _t_quantile(probability: float, df: int) -> float:
-    return special.stdtrit(df, probability)
+    return t_ppf(probability, df)
 
 
 def paired_t(differences: np.ndarray, level: float = 0.95) -> PairedT | None:
@@ -64,6 +64,8 @@ def paired_t_from(mean: float, sd: float, n: int, level: float = 0.95) -> Paired
     se = sd / math.sqrt(n)
     t = mean / se
     half = _t_quantile(0.5 + level / 2, n - 1) * se
+    # scipy.stats.t.sf(|t|, n - 1), as core.scipy_distributions.t_sf computes it, without
+    # its argument checks, which cost each row more than the function (n - 1 >= 1 here).
     p = float(2 * special.stdtr(n - 1, -abs(t)))
     return PairedT(t, n - 1, p, mean - half, mean + half)
 
@@ -189,7 +191,7 @@ def _lower_rank(n: int, level: float) -> tuple[int, str]:
         rank = int(np.searchsorted(cumulative, alpha / 2 - 1e-12))
         return max(rank, 1), HL_EXACT
     spread = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-    rank = math.floor(n * (n + 1) / 4 - special.ndtri(1 - alpha / 2) * spread)
+    rank = math.floor(n * (n + 1) / 4 - normal_ppf(1 - alpha / 2) * spread)
     return max(rank, 1), HL_NORMAL
 
 

@@ -10,10 +10,12 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from revmentor.core.scipy_distributions import normal_ppf
+
 
 @lru_cache(maxsize=8)
 def _normal_quantile(probability: float) -> float:
-    return special.ndtri(probability)  # scipy.stats.norm.ppf's own function
+    return normal_ppf(probability)
 
 
 @lru_cache(maxsize=65536)

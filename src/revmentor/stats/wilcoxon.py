@@ -111,7 +111,8 @@ def signed_rank_from_sums(
     if variance <= 0:
         return SignedRank(n, n_positive, n_negative, w_plus, w_minus, 0.0, None, None)
     z = (min(w_plus, w_minus) - n * (n + 1) / 4) / math.sqrt(variance)
-    # scipy.stats.norm.sf(x) is special.ndtr(-x): the same float, without its checks
+    # scipy.stats.norm.sf(|z|), as core.scipy_distributions.normal_sf computes it, without
+    # its argument checks, which cost each row more than the function.
     p = float(min(1.0, 2 * special.ndtr(-abs(z))))
     return SignedRank(n, n_positive, n_negative, w_plus, w_minus, float(variance), float(z), p)
 
