@@ -356,8 +356,8 @@ def linear_fit_section(results: list[SizeResult]) -> list[str]:
 
 
 def time_section(results: list[SizeResult]) -> list[str]:
-    """Where the time goes at each size: summed job seconds per rule, in the full run and
-    when a site is added (the add-one-site target is read from the smaller sizes)."""
+    """Where the time goes at each size: summed job seconds per rule, in the full run and,
+    at the sizes up to ``--reruns-up-to``, when a site is added."""
     lines = []
     for result in sorted(results, key=lambda r: r.sites):
         lines += [

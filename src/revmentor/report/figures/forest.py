@@ -172,8 +172,8 @@ def heterogeneity_text(row: Mapping[str, Any]) -> str:
 def site_ci_text(level: float = 0.95) -> str:
     """How a site's CI in the forest is made, so that a reader who finds another CI for
     the same site in the sites table (the paired t interval) knows why they differ."""
-    # scipy.stats.norm.ppf's float without scipy.stats, which imports in five times
-    # scipy.special's time. Imported here: every figure job imports this module.
+    # scipy.stats.norm.ppf's float without scipy.stats, which takes about four times
+    # scipy.special's time to import. Imported here: every figure job imports this module.
     from revmentor.core.scipy_distributions import normal_ppf
 
     z = float(normal_ppf(0.5 + level / 2))
